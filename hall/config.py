@@ -1,0 +1,614 @@
+"""Hall files (TOML) -> a frozen, validated HallConfig.
+
+The types below are what the rest of hall uses; `load_hall` / `load_halls` build them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+import tomllib
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+
+Role = Literal["clerk", "director"]
+
+
+class Session(msgspec.Struct, frozen=True):
+    start: time
+    end: time
+
+
+class Season(msgspec.Struct, frozen=True):
+    name: str
+    sessions: tuple[Session, ...]
+    start: tuple[int, int] | None = None  # (month, day) of "from", inclusive
+    until: tuple[int, int] | None = None  # (month, day) of "until", inclusive
+
+    def covers(self, day: date) -> bool:
+        """Whether `day` falls in this season's from..until range (never for the fallback)."""
+        if self.start is None or self.until is None:
+            return False
+        return _in_range((day.month, day.day), self.start, self.until)
+
+
+class Rules(msgspec.Struct, frozen=True):
+    cover_after: timedelta = timedelta(minutes=10)
+    escalate_after: timedelta = timedelta(minutes=2)
+    issue_cutoff: timedelta = timedelta(0)
+    wait_sla: timedelta = timedelta(minutes=30)
+    recall_limit: int = 3
+    rating_within: timedelta = timedelta(minutes=10)
+
+
+class Service(msgspec.Struct, frozen=True):
+    code: str
+    name: str
+
+
+class Window(msgspec.Struct, frozen=True):
+    number: int
+    name: str
+    services: tuple[str, ...]
+    a: str
+    b: str
+
+
+class Staff(msgspec.Struct, frozen=True):
+    id: str
+    name: str
+    title: str = ""
+    role: Role = "clerk"
+
+
+class HallConfig(msgspec.Struct, frozen=True):
+    id: str
+    name: str
+    timezone: str
+    tz: ZoneInfo
+    days: frozenset[int]  # weekday numbers, Monday = 0
+    closed_dates: frozenset[date]
+    rules: Rules
+    seasons: tuple[Season, ...]
+    services: tuple[Service, ...]
+    windows: tuple[Window, ...]
+    staff: tuple[Staff, ...]
+    source: str = ""  # the file it came from, for messages
+
+    def window(self, number: int) -> Window | None:
+        for w in self.windows:
+            if w.number == number:
+                return w
+        return None
+
+    def service(self, code: str) -> Service | None:
+        for s in self.services:
+            if s.code == code:
+                return s
+        return None
+
+    def person(self, staff_id: str) -> Staff | None:
+        for s in self.staff:
+            if s.id == staff_id:
+                return s
+        return None
+
+
+class ConfigError(Exception):
+    """A hall file that cannot be used; the message names the file, the field and the problem."""
+
+    def __init__(self, source: str, field: str, problem: str) -> None:
+        where = f"{source}: {field}" if field else source
+        super().__init__(f"{where}: {problem}")
+        self.source = source
+        self.field = field
+        self.problem = problem
+
+
+def parse_duration(text: str) -> timedelta:
+    """'10m', '2s', '1h', '1h30m', '90s', '0m' -> timedelta; ValueError on anything else."""
+    match = _DURATION.fullmatch(text)
+    if match is None or not any(match.groups()):
+        raise ValueError(f"{text!r} is not a duration like '10m', '90s' or '1h30m'")
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    try:
+        return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration") from None
+
+
+def parse_time(text: str) -> time:
+    """'HH:MM' or 'HH:MM:SS' (24-hour clock, two digits each) -> time; ValueError otherwise."""
+    match = _TIME.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a time like '08:00' or '08:00:30'")
+    hour, minute, second = (int(g or 0) for g in match.groups())
+    return time(hour, minute, second)
+
+
+def default_hall_path() -> Path:
+    """The Kaiyuan hall file shipped inside the package."""
+    return Path(__file__).with_name("halls") / "kaiyuan.toml"
+
+
+def load_halls(path: Path) -> dict[str, HallConfig]:
+    """One hall file, or every *.toml directly in a folder, keyed by hall id."""
+    if path.is_dir():
+        files = sorted(path.glob("*.toml"))
+        if not files:
+            raise ConfigError(str(path), "", "the folder holds no *.toml hall files")
+    else:
+        files = [path]
+    halls: dict[str, HallConfig] = {}
+    for file in files:
+        hall = load_hall(file)
+        if hall.id in halls:
+            other = halls[hall.id].source
+            raise ConfigError(str(file), "id", f"duplicate hall id {hall.id!r} (also in {other})")
+        halls[hall.id] = hall
+    return halls
+
+
+def load_hall(path: Path) -> HallConfig:
+    source = str(path)
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise ConfigError(source, "", f"cannot read the file: {e.strerror or e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(source, "", f"invalid TOML: {e}") from None
+    try:
+        return _hall(data, source)
+    except _Invalid as e:
+        raise ConfigError(source, e.field, e.problem) from None
+
+
+# --- building and validating ---------------------------------------------------------------
+
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?")
+_MONTH_DAY = re.compile(r"(\d\d)-(\d\d)")
+_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+_ID = re.compile(r"[a-z0-9-]+")
+_CODE = re.compile(r"[A-Z]")
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_ROLES: dict[str, Role] = {"clerk": "clerk", "director": "director"}
+# Season coverage is checked over a leap year, so that a hole at 02-29 is caught too.
+_LEAP_YEAR = 2024
+
+_HALL_KEYS: tuple[str, ...] = ("id", "name", "timezone", "days", "closed_dates", "rules")
+_HALL_KEYS += ("hours", "services", "windows", "staff")
+_RULE_KEYS: tuple[str, ...] = ("cover_after", "escalate_after", "issue_cutoff", "wait_sla")
+_RULE_KEYS += ("recall_limit", "rating_within")
+_SEASON_KEYS = ("sessions", "from", "until")
+_SERVICE_KEYS = ("code", "name")
+_WINDOW_KEYS = ("number", "name", "services", "a", "b")
+_STAFF_KEYS = ("id", "name", "title", "role")
+
+Table = dict[str, Any]
+
+
+class _Invalid(Exception):
+    """A problem found while building; load_hall adds the file name."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(field, problem)
+        self.field = field
+        self.problem = problem
+
+
+def _hall(data: Table, source: str) -> HallConfig:
+    _only(data, _HALL_KEYS, "")
+    hall_id = _ident(_required(data, "id"), "id")
+    name = _name(_required(data, "name"), "name")
+    timezone = _str(_required(data, "timezone"), "timezone")
+    tz = _zone(timezone)
+    days = _days(data.get("days", list(_WEEKDAYS[:5])))
+    closed_dates = _closed_dates(data.get("closed_dates", []))
+    seasons = _seasons(_required(data, "hours"))
+    rules = _rules(data.get("rules", {}), seasons)
+    staff = _all_staff(_required(data, "staff"))
+    services = _services(_required(data, "services"))
+    windows = _windows(_required(data, "windows"), services, staff)
+    _check_all_served(services, windows)
+    return HallConfig(
+        id=hall_id,
+        name=name,
+        timezone=timezone,
+        tz=tz,
+        days=days,
+        closed_dates=closed_dates,
+        rules=rules,
+        seasons=seasons,
+        services=services,
+        windows=windows,
+        staff=staff,
+        source=source,
+    )
+
+
+# - hall-wide fields
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise _Invalid("timezone", f"unknown time zone {name!r}") from None
+
+
+def _days(value: object) -> frozenset[int]:
+    items = _list(value, "days")
+    if not items:
+        raise _Invalid("days", "must name at least one day")
+    days: list[int] = []
+    for i, item in enumerate(items):
+        field = f"days[{i}]"
+        text = _str(item, field)
+        if text not in _WEEKDAYS:
+            raise _Invalid(field, f"{text!r} is not one of {', '.join(_WEEKDAYS)}")
+        _check_unique(days, _WEEKDAYS.index(text), field, f"day {text!r}")
+        days.append(_WEEKDAYS.index(text))
+    return frozenset(days)
+
+
+def _closed_dates(value: object) -> frozenset[date]:
+    return frozenset(
+        _date(item, f"closed_dates[{i}]") for i, item in enumerate(_list(value, "closed_dates"))
+    )
+
+
+def _date(value: object, field: str) -> date:
+    # TOML has a native date type too: closed_dates = [2026-10-01] is as good as the string.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    text = _str(value, field)
+    if _DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise _Invalid(field, f"{text!r} is not a date like '2026-10-01'")
+
+
+def _rules(value: object, seasons: tuple[Season, ...]) -> Rules:
+    table = _table(value, "rules")
+    _only(table, _RULE_KEYS, "rules")
+    default = Rules()
+
+    def duration(key: str, fallback: timedelta) -> timedelta:
+        return _duration(table[key], f"rules.{key}") if key in table else fallback
+
+    recall_limit = default.recall_limit
+    if "recall_limit" in table:
+        recall_limit = _int(table["recall_limit"], "rules.recall_limit", minimum=0)
+    rules = Rules(
+        cover_after=duration("cover_after", default.cover_after),
+        escalate_after=duration("escalate_after", default.escalate_after),
+        issue_cutoff=duration("issue_cutoff", default.issue_cutoff),
+        wait_sla=duration("wait_sla", default.wait_sla),
+        recall_limit=recall_limit,
+        rating_within=duration("rating_within", default.rating_within),
+    )
+    _check_cutoff(rules.issue_cutoff, seasons)
+    return rules
+
+
+def _duration(value: object, field: str) -> timedelta:
+    try:
+        return parse_duration(_str(value, field))
+    except ValueError as e:
+        raise _Invalid(field, str(e)) from None
+
+
+def _check_cutoff(cutoff: timedelta, seasons: tuple[Season, ...]) -> None:
+    """The kiosk must be able to issue tickets during some part of every session."""
+    for season in seasons:
+        for session in season.sessions:
+            if cutoff >= _length(session):
+                raise _Invalid(
+                    "rules.issue_cutoff",
+                    f"{cutoff} is not shorter than session {_span(session)} of hours.{season.name},"
+                    " so no ticket could be issued in it",
+                )
+
+
+# - hours
+
+
+def _seasons(value: object) -> tuple[Season, ...]:
+    table = _table(value, "hours")
+    if not table:
+        raise _Invalid("hours", "must define at least one season, e.g. [hours.all]")
+    seasons = tuple(_season(name, body) for name, body in table.items())
+    fallbacks = [s for s in seasons if s.start is None]
+    if len(fallbacks) > 1:
+        raise _Invalid(
+            f"hours.{fallbacks[1].name}",
+            f"only one season may lack from/until; hours.{fallbacks[0].name} already does",
+        )
+    _check_year_covered(seasons, has_fallback=bool(fallbacks))
+    return seasons
+
+
+def _season(name: str, value: object) -> Season:
+    field = f"hours.{name}"
+    table = _table(value, field)
+    _only(table, _SEASON_KEYS, field)
+    start = _month_day(table["from"], f"{field}.from") if "from" in table else None
+    until = _month_day(table["until"], f"{field}.until") if "until" in table else None
+    if (start is None) != (until is None):
+        missing = "from" if start is None else "until"
+        raise _Invalid(f"{field}.{missing}", "is required: give both from and until, or neither")
+    sessions = _sessions(_required(table, "sessions", field), f"{field}.sessions")
+    return Season(name=name, sessions=sessions, start=start, until=until)
+
+
+def _month_day(value: object, field: str) -> tuple[int, int]:
+    text = _str(value, field)
+    match = _MONTH_DAY.fullmatch(text)
+    try:
+        if match is None:
+            raise ValueError
+        day = date(_LEAP_YEAR, int(match[1]), int(match[2]))
+    except ValueError:
+        raise _Invalid(field, f"{text!r} is not a day of the year like '05-01' (MM-DD)") from None
+    return day.month, day.day
+
+
+def _sessions(value: object, field: str) -> tuple[Session, ...]:
+    items = _list(value, field)
+    if not items:
+        raise _Invalid(field, "must list at least one session")
+    indexed = sorted(
+        ((_session(item, f"{field}[{i}]"), i) for i, item in enumerate(items)),
+        key=lambda pair: pair[0].start,
+    )
+    for (before, i), (after, j) in itertools.pairwise(indexed):
+        if after.start < before.end:
+            raise _Invalid(f"{field}[{j}]", f"{_span(after)} overlaps {field}[{i}] {_span(before)}")
+    return tuple(session for session, _ in indexed)
+
+
+def _session(value: object, field: str) -> Session:
+    text = _str(value, field)
+    parts = text.split("-")
+    if len(parts) != 2:
+        raise _Invalid(field, f"{text!r} is not a session like '08:00-12:00'")
+    try:
+        session = Session(parse_time(parts[0].strip()), parse_time(parts[1].strip()))
+    except ValueError as e:
+        raise _Invalid(field, f"in {text!r}: {e}") from None
+    if session.start >= session.end:
+        raise _Invalid(field, f"{text!r} must start before it ends")
+    return session
+
+
+def _check_year_covered(seasons: tuple[Season, ...], *, has_fallback: bool) -> None:
+    ranged = [s for s in seasons if s.start is not None]
+    day = date(_LEAP_YEAR, 1, 1)
+    while day.year == _LEAP_YEAR:
+        holders = [s for s in ranged if s.covers(day)]
+        if len(holders) > 1:
+            first, second = holders[:2]
+            raise _Invalid(
+                f"hours.{second.name}",
+                f"{_range(second)} overlaps hours.{first.name} {_range(first)} on {day:%m-%d}",
+            )
+        if not holders and not has_fallback:
+            raise _Invalid(
+                "hours",
+                f"{day:%m-%d} is in no season: widen a from/until range"
+                " or add one season without them (e.g. [hours.all])",
+            )
+        day += timedelta(days=1)
+
+
+# - people, services, windows
+
+
+def _all_staff(value: object) -> tuple[Staff, ...]:
+    items = _non_empty_list(value, "staff")
+    staff: list[Staff] = []
+    for i, item in enumerate(items):
+        field = f"staff[{i}]"
+        table = _table(item, field)
+        _only(table, _STAFF_KEYS, field)
+        staff_id = _ident(_required(table, "id", field), f"{field}.id")
+        _check_unique([s.id for s in staff], staff_id, f"{field}.id", f"staff id {staff_id!r}")
+        role_text = _str(table.get("role", "clerk"), f"{field}.role")
+        role = _ROLES.get(role_text)
+        if role is None:
+            raise _Invalid(f"{field}.role", f"{role_text!r} is not one of {', '.join(_ROLES)}")
+        person = Staff(
+            id=staff_id,
+            name=_name(_required(table, "name", field), f"{field}.name"),
+            title=_str(table.get("title", ""), f"{field}.title"),
+            role=role,
+        )
+        staff.append(person)
+    return tuple(staff)
+
+
+def _services(value: object) -> tuple[Service, ...]:
+    items = _non_empty_list(value, "services")
+    services: list[Service] = []
+    for i, item in enumerate(items):
+        field = f"services[{i}]"
+        table = _table(item, field)
+        _only(table, _SERVICE_KEYS, field)
+        code = _str(_required(table, "code", field), f"{field}.code")
+        if not _CODE.fullmatch(code):
+            raise _Invalid(f"{field}.code", f"{code!r} is not one capital letter A-Z")
+        _check_unique([s.code for s in services], code, f"{field}.code", f"service {code!r}")
+        services.append(Service(code, _name(_required(table, "name", field), f"{field}.name")))
+    return tuple(services)
+
+
+def _windows(
+    value: object, services: tuple[Service, ...], staff: tuple[Staff, ...]
+) -> tuple[Window, ...]:
+    items = _non_empty_list(value, "windows")
+    windows: list[Window] = []
+    for i, item in enumerate(items):
+        field = f"windows[{i}]"
+        table = _table(item, field)
+        _only(table, _WINDOW_KEYS, field)
+        number = _int(_required(table, "number", field), f"{field}.number", minimum=1)
+        _check_unique(
+            [w.number for w in windows], number, f"{field}.number", f"window number {number}"
+        )
+        window = Window(
+            number=number,
+            name=_name(_required(table, "name", field), f"{field}.name"),
+            services=_window_services(_required(table, "services", field), field, services),
+            a=_staff_ref(_required(table, "a", field), f"{field}.a", staff),
+            b=_staff_ref(_required(table, "b", field), f"{field}.b", staff),
+        )
+        if window.a == window.b:
+            raise _Invalid(f"{field}.b", f"{window.b!r} cannot be both A-post and B-post")
+        windows.append(window)
+    return tuple(windows)
+
+
+def _window_services(value: object, window: str, known: tuple[Service, ...]) -> tuple[str, ...]:
+    field = f"{window}.services"
+    codes: list[str] = []
+    for i, item in enumerate(_non_empty_list(value, field)):
+        code = _str(item, f"{field}[{i}]")
+        if all(s.code != code for s in known):
+            raise _Invalid(f"{field}[{i}]", f"unknown service code {code!r} (not in [[services]])")
+        _check_unique(codes, code, f"{field}[{i}]", f"service {code!r}")
+        codes.append(code)
+    return tuple(codes)
+
+
+def _staff_ref(value: object, field: str, staff: tuple[Staff, ...]) -> str:
+    staff_id = _str(value, field)
+    if all(s.id != staff_id for s in staff):
+        raise _Invalid(field, f"unknown staff id {staff_id!r} (not in [[staff]])")
+    return staff_id
+
+
+def _check_all_served(services: tuple[Service, ...], windows: tuple[Window, ...]) -> None:
+    for i, service in enumerate(services):
+        if all(service.code not in w.services for w in windows):
+            raise _Invalid(
+                f"services[{i}]", f"service {service.code!r} ({service.name}) has no window"
+            )
+
+
+# - generic checks
+
+
+def _field(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _only(table: Table, allowed: tuple[str, ...], prefix: str) -> None:
+    """Reject unknown keys, so that a typo is an error rather than a silent default."""
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"expected {', '.join(allowed)}"
+            raise _Invalid(_field(prefix, key), f"unknown key ({hint})")
+
+
+def _required(table: Table, key: str, prefix: str = "") -> object:
+    if key not in table:
+        raise _Invalid(_field(prefix, key), "is missing")
+    return table[key]
+
+
+def _check_unique(seen: list[Any], key: object, field: str, label: str) -> None:
+    if key in seen:
+        raise _Invalid(field, f"duplicate {label}")
+
+
+def _str(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(field, f"must be a string, not {_kind(value)}")
+    return value
+
+
+def _name(value: object, field: str) -> str:
+    text = _str(value, field)
+    if not text.strip():
+        raise _Invalid(field, "must not be empty")
+    return text
+
+
+def _ident(value: object, field: str) -> str:
+    text = _str(value, field)
+    if not _ID.fullmatch(text):
+        raise _Invalid(field, f"{text!r} must be lowercase letters, digits and '-' only")
+    return text
+
+
+def _int(value: object, field: str, *, minimum: int) -> int:
+    # bool is an int subclass in Python; `number = true` is a mistake, not 1.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _Invalid(field, f"must be an integer, not {_kind(value)}")
+    if value < minimum:
+        raise _Invalid(field, f"must be at least {minimum}, not {value}")
+    return value
+
+
+def _list(value: object, field: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _Invalid(field, f"must be a list, not {_kind(value)}")
+    return value
+
+
+def _non_empty_list(value: object, field: str) -> list[Any]:
+    items = _list(value, field)
+    if not items:
+        raise _Invalid(field, "must not be empty")
+    return items
+
+
+def _table(value: object, field: str) -> Table:
+    if not isinstance(value, dict):
+        raise _Invalid(field, f"must be a table, not {_kind(value)}")
+    return value
+
+
+def _kind(value: object) -> str:
+    kinds = {bool: "a boolean", str: "a string", int: "an integer", float: "a number"}
+    kinds |= {list: "a list", dict: "a table"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
+
+
+# - time helpers, also used by Season
+
+
+def _in_range(month_day: tuple[int, int], start: tuple[int, int], until: tuple[int, int]) -> bool:
+    if start <= until:
+        return start <= month_day <= until
+    return month_day >= start or month_day <= until  # wraps the new year, e.g. 11-01..02-28
+
+
+def _length(session: Session) -> timedelta:
+    day = date(_LEAP_YEAR, 1, 1)
+    return datetime.combine(day, session.end) - datetime.combine(day, session.start)
+
+
+def _span(session: Session) -> str:
+    return f"{_clock(session.start)}-{_clock(session.end)}"
+
+
+def _clock(moment: time) -> str:
+    return moment.isoformat("seconds" if moment.second else "minutes")
+
+
+def _range(season: Season) -> str:
+    if season.start is None or season.until is None:
+        return "(all year)"
+    (m1, d1), (m2, d2) = season.start, season.until
+    return f"{m1:02}-{d1:02}..{m2:02}-{d2:02}"

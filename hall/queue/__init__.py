@@ -1,0 +1,1 @@
+"""Tickets: numbering, call order, routing services to windows."""

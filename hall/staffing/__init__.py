@@ -1,0 +1,1 @@
+"""A/B posts: presence, the cover rule, absences and lateness."""

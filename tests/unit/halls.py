@@ -1,0 +1,98 @@
+"""A small test hall built in code, and a driver that runs commands through the core."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from hall.config import HallConfig, Rules, Season, Service, Session, Staff, Window
+from hall.core import Actor, State, Tick, execute, initial_state
+from hall.core.commands import Command
+
+TZ = ZoneInfo("Asia/Shanghai")
+MONDAY = date(2026, 11, 30)
+
+
+def make_hall(**rules: Any) -> HallConfig:
+    staff = [Staff(s, s.upper()) for s in ("a1", "b1", "a2", "b2", "a3", "b3")]
+    return HallConfig(
+        id="test",
+        name="Test hall",
+        timezone="Asia/Shanghai",
+        tz=TZ,
+        days=frozenset(range(5)),
+        closed_dates=frozenset({date(2026, 12, 25)}),
+        rules=Rules(**rules),
+        seasons=(Season("all", (Session(time(8), time(12)), Session(time(14, 30), time(17, 30)))),),
+        services=(Service("A", "Alpha"), Service("B", "Beta")),
+        windows=(
+            Window(1, "One", ("A",), "a1", "b1"),
+            Window(2, "Two", ("A", "B"), "a2", "b2"),
+            Window(3, "Three", ("B",), "a3", "b3"),
+        ),
+        staff=(*staff, Staff("boss", "BOSS", role="director")),
+    )
+
+
+HALL = make_hall()
+
+
+def at(hhmmss: str, day: date = MONDAY) -> datetime:
+    parts = [int(p) for p in hhmmss.split(":")]
+    return datetime.combine(day, time(*parts), tzinfo=TZ)
+
+
+def actor(who: str) -> Actor:
+    if who in ("admin", "system", "kiosk", "display", "integration"):
+        return Actor(who)  # type: ignore[arg-type]
+    if who == "boss":
+        return Actor("director", staff="boss")
+    if who.startswith("pad"):
+        return Actor("rating", window=int(who[3:]))
+    return Actor("clerk", staff=who)
+
+
+def cmd(type_: str, **fields: Any) -> Command:
+    from hall.core.commands import COMMAND_TYPES
+
+    return msgspec.convert({"type": type_, **fields}, COMMAND_TYPES[type_])  # type: ignore[no-any-return]
+
+
+def plain(event: Any) -> dict[str, Any]:
+    out: dict[str, Any] = msgspec.to_builtins(event)
+    return out
+
+
+class Day:
+    """Drives one hall through a day: every step goes through `execute`, like the hub."""
+
+    def __init__(self, hall: HallConfig = HALL, start: str = "07:00", day: date = MONDAY):
+        self.hall = hall
+        self.day = day
+        self.state: State = initial_state(hall)
+        self.log: list[Any] = []
+        self.tick(start)
+
+    def now(self, hhmmss: str) -> datetime:
+        return at(hhmmss, self.day)
+
+    def run(self, command: Command | Tick, who: str, when: str | datetime) -> list[Any]:
+        now = when if isinstance(when, datetime) else self.now(when)
+        self.state, events = execute(self.hall, self.state, command, actor(who), now)
+        self.log.extend(events)
+        return events
+
+    def tick(self, when: str | datetime) -> list[Any]:
+        return self.run(Tick(), "system", when)
+
+    def do(self, when: str, who: str, type_: str, **fields: Any) -> list[Any]:
+        return self.run(cmd(type_, **fields), who, when)
+
+    def window(self, n: int) -> Any:
+        return self.state.window(n)
+
+    def after(self, minutes: float) -> datetime:
+        return self.now("08:00") + timedelta(minutes=minutes)
