@@ -1,0 +1,70 @@
+"""`create_app(settings)`: the Starlette app; its lifespan owns the Redis clients and the
+background tasks (stream tail, inbox consumer, ticker) in one task group."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+import anyio
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, WebSocketRoute
+
+from hall import api
+from hall.auth import TokenBuckets
+from hall.config import HallConfig, load_halls
+from hall.engine import Engine, system_clock
+from hall.errors_http import HANDLERS
+from hall.inbox import InboxApplier
+from hall.live.hub import Live
+from hall.live.sockets import events_socket
+from hall.services import Services
+from hall.settings import Settings
+from hall.store.reader import InboxConsumer
+from hall.store.store import Store
+from hall.ticker import run_ticker
+
+
+def hall_version() -> str:
+    try:
+        return version("hall")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+def create_app(settings: Settings, halls: dict[str, HallConfig] | None = None) -> Starlette:
+    halls = halls if halls is not None else load_halls(settings.config)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = Store(settings.redis_url, retention_ms=settings.retention_days * 86_400_000)
+        engine = Engine(halls, store, system_clock(settings.clock_offset))
+        live = Live(engine, settings.redis_url)
+        applier = InboxApplier(engine, store, settings.admin_token)
+        consumer = InboxConsumer(settings.redis_url, list(halls), settings.hub_name, applier)
+        rate, per = settings.command_rate
+        app.state.services = Services(
+            settings=settings,
+            halls=halls,
+            store=store,
+            engine=engine,
+            live=live,
+            buckets=TokenBuckets(rate, per),
+            version=hall_version(),
+        )
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(live.run)
+                tg.start_soon(consumer.run)
+                tg.start_soon(run_ticker, engine, settings.ticker_interval)
+                yield
+                tg.cancel_scope.cancel()
+        finally:
+            await store.close()
+
+    routes: list[BaseRoute] = [
+        *api.routes,
+        WebSocketRoute("/ws/halls/{hall}/events", events_socket),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)

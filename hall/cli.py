@@ -1,0 +1,244 @@
+"""`hall`: serve, pin, token, check, demo. Parse, build settings, run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from hall.auth import DEVICE_ROLES, device_claims
+from hall.config import ConfigError, HallConfig, default_hall_path, load_halls, parse_duration
+from hall.settings import Settings
+from hall.store.embedded import EmbeddedRedis
+from hall.store.errors import StoreError
+from hall.store.store import Store
+
+T = TypeVar("T")
+PIN = re.compile(r"\A\d{4,8}\Z")
+
+config_option = click.option(
+    "--config",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="A hall file or a folder of them (default: the Kaiyuan hall shipped with hall).",
+)
+redis_option = click.option(
+    "--redis",
+    "redis_url",
+    envvar="REDIS_URL",
+    default=None,
+    help="Redis URL (env REDIS_URL); without it the embedded Redis under --data is used.",
+)
+data_option = click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("var"),
+    show_default=True,
+    help="Folder of the embedded Redis (AOF) when no --redis is given.",
+)
+
+
+def _halls(config: Path | None) -> dict[str, HallConfig]:
+    try:
+        return load_halls(config or default_hall_path())
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@contextmanager
+def _redis(redis_url: str | None, data: Path) -> Iterator[str]:
+    """The Redis to use: the given URL, the embedded one already running under `data`, or a
+    new embedded one started for the duration (and stopped after)."""
+    if redis_url:
+        yield redis_url
+        return
+    server = EmbeddedRedis(data)
+    if _answers(server.url):
+        yield server.url
+        return
+    with server:
+        yield server.url
+
+
+def _answers(url: str) -> bool:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except (redis.RedisError, OSError):
+        return False
+
+
+def _run(url: str, work: Callable[[Store], Awaitable[T]]) -> T:
+    async def main() -> T:
+        store = Store(url)
+        try:
+            return await work(store)
+        except StoreError as e:
+            raise click.ClickException(f"Redis at {url}: {e}") from None
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
+def _hall(halls: dict[str, HallConfig], hall: str) -> HallConfig:
+    if hall not in halls:
+        raise click.ClickException(f"unknown hall {hall!r}; known: {', '.join(sorted(halls))}")
+    return halls[hall]
+
+
+@click.group()
+@click.version_option(package_name="hall")
+def main() -> None:
+    """hall: live monitoring of a public-service hall's windows, posts and tickets."""
+
+
+@main.command()
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@redis_option
+@data_option
+@click.option("--log-level", default="info", show_default=True)
+def serve(
+    config: Path | None, host: str, port: int, redis_url: str | None, data: Path, log_level: str
+) -> None:
+    """Run a hub. Several hubs with one --redis cooperate."""
+    import uvicorn
+
+    from hall.app import create_app
+
+    halls = _halls(config)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; make that unwind our context
+    # managers (stopping the embedded Redis) instead of killing the process outright.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with _redis(redis_url, data) as url:
+        settings = Settings.from_env(
+            config=config or default_hall_path(), redis_url=url, data_dir=data
+        )
+        app = create_app(settings, halls)
+        click.echo(f"hall: serving {', '.join(halls)} on http://{host}:{port} (Redis {url})")
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            ws_max_size=64 * 1024,  # a bigger frame closes the socket with 1009
+            ws_ping_interval=20,
+            ws_ping_timeout=20,  # half-open sockets are dropped
+            timeout_graceful_shutdown=5,
+            proxy_headers=True,
+        )
+
+
+@main.command()
+@click.argument("staff_id")
+@click.option("--hall", "hall_id", required=True)
+@redis_option
+@config_option
+@data_option
+def pin(
+    staff_id: str, hall_id: str, redis_url: str | None, config: Path | None, data: Path
+) -> None:
+    """Set a staff member's 4-8 digit PIN, read from one line of stdin."""
+    hall = _hall(_halls(config), hall_id)
+    if hall.person(staff_id) is None:
+        raise click.ClickException(f"hall {hall_id} has no staff {staff_id!r}")
+    if sys.stdin.isatty():
+        value = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
+    else:
+        value = sys.stdin.readline().strip()
+    if not PIN.match(value):
+        raise click.ClickException("a PIN is 4 to 8 digits")
+    with _redis(redis_url, data) as url:
+        _run(url, lambda store: store.set_pin(hall_id, staff_id, value))
+    click.echo(f"PIN set for {staff_id} in {hall_id}", err=True)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--hall", "hall_id", default=None)
+@click.option("--role", type=click.Choice(DEVICE_ROLES), default=None)
+@click.option("--window", type=int, default=None, help="The window of a rating pad.")
+@click.option("--expires", default=None, help="e.g. 365d, 12h; default: until revoked.")
+@redis_option
+@config_option
+@data_option
+@click.pass_context
+def token(
+    ctx: click.Context,
+    hall_id: str | None,
+    role: str | None,
+    window: int | None,
+    expires: str | None,
+    redis_url: str | None,
+    config: Path | None,
+    data: Path,
+) -> None:
+    """Print a device token (`hall token revoke TOKEN` ends one)."""
+    ctx.obj = {"redis_url": redis_url, "data": data}
+    if ctx.invoked_subcommand is not None:
+        return
+    if hall_id is None or role is None:
+        raise click.UsageError("--hall and --role are required")
+    hall = _hall(_halls(config), hall_id)
+    if role == "rating" and (window is None or hall.window(window) is None):
+        raise click.UsageError("a rating pad needs --window with one of the hall's windows")
+    ttl = _ttl(expires)
+    with _redis(redis_url, data) as url:
+        value = _run(
+            url, lambda s: s.issue_token(hall_id, device_claims(hall_id, role, window), ttl)
+        )
+    click.echo(value)
+
+
+def _ttl(expires: str | None) -> int | None:
+    if expires is None:
+        return None
+    text = expires.strip()
+    if text.endswith("d") and text[:-1].isdigit():
+        return int(text[:-1]) * 86400
+    try:
+        return max(1, int(parse_duration(text).total_seconds()))
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--expires") from None
+
+
+@token.command()
+@click.argument("value", metavar="TOKEN")
+@click.pass_context
+def revoke(ctx: click.Context, value: str) -> None:
+    """End a token at once, on every hub."""
+    with _redis(ctx.obj["redis_url"], ctx.obj["data"]) as url:
+        ended = _run(url, lambda s: s.revoke_token(value))
+    if not ended:
+        raise click.ClickException("no such token (already revoked or expired?)")
+    click.echo("revoked", err=True)
+
+
+@main.command()
+@click.argument("config", type=click.Path(exists=True, path_type=Path))
+def check(config: Path) -> None:
+    """Validate hall files; print a summary of each."""
+    for hall in _halls(config).values():
+        click.echo(
+            f"{hall.source}: ok: {hall.id} ({hall.name}), {len(hall.windows)} windows, "
+            f"{len(hall.services)} services, {len(hall.staff)} staff, {hall.timezone}"
+        )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

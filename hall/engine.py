@@ -1,0 +1,149 @@
+"""The command path, in three visible steps: load the hall's state, call the core, append.
+
+`append` is a compare-and-set on the hall's version: when another hub (or this hub's ticker)
+wrote first, the state is re-read and the command decided anew. Shared by HTTP, the Redis
+inbox and the ticker, so all three apply a command the same way."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import msgspec
+
+from hall import metrics
+from hall.config import HallConfig
+from hall.core import (
+    SYSTEM,
+    Actor,
+    Command,
+    DomainError,
+    State,
+    Tick,
+    encode_command,
+    encode_event,
+    event_type,
+    execute,
+    initial_state,
+    next_deadline,
+)
+from hall.core.errors import Refused
+from hall.store.errors import Conflict, IdReused
+from hall.store.store import Idem, Store
+
+_MAX_TRIES = 16
+_state_decoder = msgspec.json.Decoder(State)
+_encoder = msgspec.json.Encoder()
+
+Clock = Callable[[], datetime]
+
+
+def system_clock(offset_seconds: float = 0.0) -> Clock:
+    def now() -> datetime:
+        return datetime.fromtimestamp(time.time() + offset_seconds, UTC)
+
+    return now
+
+
+class Busy(DomainError):
+    """503: the hall's state kept moving under us (extreme contention)."""
+
+    status = 503
+
+
+@dataclass(frozen=True)
+class Outcome:
+    body: bytes  # {"events": [...]}: byte for byte the same on an idempotent repeat
+    appended: int
+    repeated: bool = False
+
+
+def fingerprint(command: Command) -> str:
+    """Same command, same fingerprint, whatever the JSON's spacing or key order."""
+    return hashlib.sha256(encode_command(command)).hexdigest()
+
+
+class Engine:
+    def __init__(self, halls: dict[str, HallConfig], store: Store, clock: Clock) -> None:
+        self.halls = halls
+        self.store = store
+        self.clock = clock
+        self._cache: dict[str, tuple[str, State]] = {}
+
+    async def current(self, hall: str) -> tuple[State, str]:
+        snapshot, version = await self.store.load(hall)
+        cached = self._cache.get(hall)
+        if cached is not None and cached[0] == version:
+            return cached[1], version
+        state = (
+            initial_state(self.halls[hall]) if snapshot is None else _state_decoder.decode(snapshot)
+        )
+        self._cache[hall] = (version, state)
+        return state, version
+
+    async def submit(self, hall: str, command: Command | Tick, actor: Actor) -> Outcome:
+        kind = "tick" if isinstance(command, Tick) else str(command.__struct_config__.tag)
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await self._submit(hall, command, actor)
+            outcome = "repeated" if result.repeated else "ok"
+            return result
+        except DomainError as e:
+            outcome = e.code
+            raise
+        finally:
+            metrics.COMMANDS.labels(kind, outcome).inc()
+            metrics.COMMAND_SECONDS.labels(kind).observe(time.perf_counter() - started)
+
+    async def _submit(self, hall: str, command: Command | Tick, actor: Actor) -> Outcome:
+        cfg = self.halls[hall]
+        idem = None
+        if isinstance(command, Command) and command.id is not None:
+            idem = Idem(command.id, fingerprint(command))
+            first = await self.store.idem_lookup(hall, command.id)
+            if first is not None:
+                return _repeat(hall, command.id, idem, first)
+        for _ in range(_MAX_TRIES):
+            state, version = await self.current(hall)
+            new_state, events = execute(cfg, state, command, actor, self.clock())
+            if not events and idem is None:
+                return Outcome(b'{"events":[]}', 0)
+            deadline = next_deadline(cfg, new_state)
+            try:
+                result = await self.store.append(
+                    hall,
+                    version,
+                    [(event_type(e), encode_event(e)) for e in events],
+                    _encoder.encode(new_state),
+                    int(deadline.timestamp() * 1000) if deadline else None,
+                    idem,
+                )
+            except Conflict:
+                continue
+            except IdReused:
+                raise _id_reused(command) from None
+            if result.repeated:
+                return Outcome(result.body, 0, repeated=True)
+            self._cache[hall] = (result.version, new_state)
+            metrics.EVENTS.inc(len(result.events))
+            return Outcome(result.body, len(result.events))
+        raise Busy("busy", f"hall {hall} is changing too fast; try again")
+
+    async def tick(self, hall: str) -> int:
+        return (await self.submit(hall, Tick(), SYSTEM)).appended
+
+
+def _repeat(hall: str, client_id: str, idem: Idem, first: tuple[str, bytes]) -> Outcome:
+    stored_fingerprint, body = first
+    if stored_fingerprint != idem.fingerprint:
+        raise Refused("id_reused", f"command id {client_id!r} was used for another command")
+    return Outcome(body, 0, repeated=True)
+
+
+def _id_reused(command: Command | Tick) -> Refused:
+    client_id = getattr(command, "id", "")
+    return Refused("id_reused", f"command id {client_id!r} was used for another command")

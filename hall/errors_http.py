@@ -1,0 +1,36 @@
+"""Domain and store errors -> HTTP responses: `{"error": CODE, "message": TEXT, ...}`."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from hall.auth import RateLimited
+from hall.core.errors import DomainError
+from hall.store.errors import StoreError
+
+
+def error_response(status: int, code: str, message: str, **extra: object) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
+
+
+async def on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    response = JSONResponse(exc.body(), status_code=exc.status)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+async def on_store_error(request: Request, exc: Exception) -> Response:
+    return error_response(503, "unavailable", f"the hall's store is unavailable: {exc}")
+
+
+HANDLERS = {DomainError: on_domain_error, StoreError: on_store_error}
+
+
+class TooLarge(DomainError):
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("too_large", f"the body is over {limit // 1024} KiB")

@@ -1,0 +1,21 @@
+"""Redis stream ids ("<ms>-<seq>") as comparable tuples."""
+
+from __future__ import annotations
+
+import re
+
+_ID = re.compile(r"\A(\d{1,20})(?:-(\d{1,20}))?\Z")
+
+
+def parse(stream_id: str) -> tuple[int, int] | None:
+    m = _ID.match(stream_id)
+    if m is None:
+        return None
+    return int(m[1]), int(m[2] or 0)
+
+
+def key(stream_id: str) -> tuple[int, int]:
+    parsed = parse(stream_id)
+    if parsed is None:
+        raise ValueError(f"not a stream id: {stream_id!r}")
+    return parsed

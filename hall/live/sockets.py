@@ -1,0 +1,144 @@
+"""`/ws/halls/{hall}/events`: JSON frames, a snapshot or a gapless resume, then live events.
+
+Each socket is a receiver and a sender in one task group: whichever ends first cancels the
+other. The fan-out only drops frames into the socket's bounded outbox; a socket that falls
+behind is closed with 1013 and resumes with `?after=` its last id."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+
+import anyio
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from hall import metrics
+from hall.auth import authenticate
+from hall.core.errors import DomainError
+from hall.live import ids
+from hall.live.feed import Frame, HallFeed
+from hall.live.outbox import Outbox
+from hall.services import Services
+from hall.store.errors import StoreError
+from hall.store.store import with_id
+
+TRY_AGAIN_LATER = 1013
+REPLAY_PAGE = 500
+FROM_THE_START = ("0", "0-0")
+
+
+def close_code(error: DomainError) -> int:
+    return 4000 + error.status  # 4400 bad request, 4401, 4403, 4404
+
+
+@asynccontextmanager
+async def following(feed: HallFeed, limit: int, kind: str) -> AsyncIterator[Outbox[Frame]]:
+    outbox: Outbox[Frame] = Outbox(limit)
+    feed.subscribers.add(outbox)
+    metrics.WS_CLIENTS.labels(kind).inc()
+    try:
+        yield outbox
+    finally:
+        feed.subscribers.discard(outbox)
+        metrics.WS_CLIENTS.labels(kind).dec()
+
+
+async def run_socket(ws: WebSocket, sender: Callable[[], Awaitable[None]]) -> None:
+    """Run `sender` beside a receiver that notices the client leaving."""
+
+    async def receiver() -> None:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+
+    async with anyio.create_task_group() as tg:
+
+        async def one(fn: Callable[[], Awaitable[None]]) -> None:
+            with suppress(WebSocketDisconnect, RuntimeError, OSError):  # the client left
+                await fn()
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(one, receiver)
+        tg.start_soon(one, sender)
+
+
+async def events_socket(ws: WebSocket) -> None:
+    svc: Services = ws.app.state.services
+    await ws.accept()
+    try:
+        hall, after = await _admit(ws, svc)
+        feed = await svc.live.feed(hall)
+    except DomainError as e:
+        await ws.close(close_code(e), e.message[:120])
+        return
+    except StoreError:
+        await ws.close(1011, "store unavailable")
+        return
+    async with following(feed, svc.settings.outbox_frames, "events") as outbox:
+        try:
+            last = await _catch_up(ws, svc, feed, after)
+        except StoreError:
+            await ws.close(1011, "store unavailable")
+            return
+
+        async def sender() -> None:
+            nonlocal last
+            while True:
+                frames = await outbox.take()
+                if outbox.overflowed:
+                    metrics.SLOW_CLIENTS.inc()
+                    await ws.close(TRY_AGAIN_LATER, "too far behind; resume with ?after=")
+                    return
+                for k, text in frames:
+                    if k > last:
+                        await ws.send_text(text)
+                        last = k
+
+        await run_socket(ws, sender)
+
+
+async def _admit(ws: WebSocket, svc: Services) -> tuple[str, str | None]:
+    from hall.auth import Unauthorized
+    from hall.core.errors import Forbidden, Invalid, NotFound
+
+    principal = await authenticate(ws, svc.store, svc.settings)
+    if principal is None:
+        raise Unauthorized("this needs a token (bearer header or ?token=)")
+    hall = ws.path_params["hall"]
+    if hall not in svc.halls:
+        raise NotFound("unknown_hall", f"there is no hall {hall!r}")
+    principal.check_hall(hall)
+    if principal.actor.kind not in ("admin", "director", "integration"):
+        raise Forbidden("the event stream needs a director, admin or integration token")
+    after = ws.query_params.get("after") or None
+    if after is not None and ids.parse(after) is None:
+        raise Invalid("invalid_field", "after: not a stream id")
+    return hall, after
+
+
+async def _catch_up(
+    ws: WebSocket, svc: Services, feed: HallFeed, after: str | None
+) -> tuple[int, int]:
+    """Send what precedes the live frames; returns the id of the last frame sent.
+
+    The outbox was subscribed before this runs, so every event newer than the feed's
+    version at that moment is queued there; anything sent here is skipped there by id."""
+    if after is not None and after not in FROM_THE_START:
+        first = await svc.store.first_id(feed.hall.id)
+        if first is not None and ids.key(after) < ids.key(first):
+            after = None  # trimmed away: the client gets a snapshot instead
+    if after is None:
+        version = feed.version
+        await ws.send_text(feed.snapshot_frame(svc.engine.clock()))
+        return ids.key(version)
+    last = ids.key(after)
+    cursor = after
+    while True:
+        page = await svc.store.read(feed.hall.id, cursor, REPLAY_PAGE)
+        for event_id, data in page:
+            await ws.send_text(with_id(event_id, data).decode())
+            last = ids.key(event_id)
+        if len(page) < REPLAY_PAGE:
+            return last
+        cursor = page[-1][0]

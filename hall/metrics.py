@@ -1,0 +1,36 @@
+"""Prometheus metrics of this hub (one registry per process; `/metrics` exposes it)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+COMMANDS = Counter(
+    "hall_commands", "Commands handled, by type and outcome", ["type", "outcome"], registry=REGISTRY
+)
+COMMAND_SECONDS = Histogram(
+    "hall_command_seconds",
+    "Command latency from decode to append",
+    ["type"],
+    buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+    registry=REGISTRY,
+)
+EVENTS = Counter("hall_events_appended", "Events appended by this hub", registry=REGISTRY)
+WS_CLIENTS = Gauge("hall_websocket_clients", "Open websockets", ["kind"], registry=REGISTRY)
+FANOUT_LAG = Histogram(
+    "hall_fanout_lag_seconds",
+    "From an event's append (its stream id) to this hub queueing it for its sockets",
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
+    registry=REGISTRY,
+)
+SLOW_CLIENTS = Counter(
+    "hall_slow_clients_closed", "Sockets closed with 1013 for falling behind", registry=REGISTRY
+)
+INBOX = Counter(
+    "hall_inbox_entries", "Inbox entries applied, by outcome", ["outcome"], registry=REGISTRY
+)
+
+
+def exposition() -> bytes:
+    return generate_latest(REGISTRY)

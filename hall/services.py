@@ -1,0 +1,26 @@
+"""What a running hub holds: built by the app's lifespan, closed by it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hall.auth import TokenBuckets
+from hall.config import HallConfig
+from hall.engine import Engine
+from hall.live.hub import Live
+from hall.settings import Settings
+from hall.store.store import Store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    halls: dict[str, HallConfig]
+    store: Store
+    engine: Engine
+    live: Live
+    buckets: TokenBuckets
+    version: str
+    monotonic: Callable[[], float] = field(default=time.monotonic)

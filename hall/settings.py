@@ -1,0 +1,45 @@
+"""Settings, read once (from the CLI and environment) and passed to `create_app`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Secret(str):
+    """A string that never shows itself in a repr or a log line."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+
+@dataclass(frozen=True)
+class Settings:
+    config: Path
+    redis_url: str
+    data_dir: Path = Path("var")
+    admin_token: Secret | None = None
+    # Browser origins allowed to open websockets with a session cookie (besides same-host).
+    origins: tuple[str, ...] = ()
+    hub_name: str = field(default_factory=lambda: f"hub-{os.getpid()}")
+    retention_days: int = 35
+    ticker_interval: float = 0.2  # the ticker is at most this late (DESIGN: <= 250 ms)
+    session_hours: int = 12  # a staff login lasts one working day
+    body_limit: int = 16 * 1024
+    outbox_frames: int = 1024  # per socket; a client further behind is closed with 1013
+    command_rate: tuple[int, float] = (30, 1.0)  # per token: 30 commands a second, burst 30
+    secure_cookies: bool = False  # set behind TLS
+    clock_offset: float = 0.0  # seconds added to this hub's clock (fault tests of skew)
+
+    @classmethod
+    def from_env(cls, **given: object) -> Settings:
+        admin = os.environ.get("HALL_ADMIN_TOKEN")
+        origins = tuple(o for o in os.environ.get("HALL_ORIGINS", "").split(",") if o)
+        values: dict[str, object] = {
+            "admin_token": Secret(admin) if admin else None,
+            "origins": origins,
+            "secure_cookies": os.environ.get("HALL_SECURE_COOKIES", "") == "1",
+        }
+        values.update({k: v for k, v in given.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
