@@ -40,6 +40,8 @@ class Settings:
             "admin_token": Secret(admin) if admin else None,
             "origins": origins,
             "secure_cookies": os.environ.get("HALL_SECURE_COOKIES", "") == "1",
+            # For fault tests of clock skew between hubs; never set in production.
+            "clock_offset": float(os.environ.get("HALL_CLOCK_OFFSET", "0")),
         }
         values.update({k: v for k, v in given.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

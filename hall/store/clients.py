@@ -1,0 +1,82 @@
+"""redis.asyncio clients for the store, and the translation of redis exceptions.
+
+Three kinds of connection, because their needs conflict:
+
+- commands: a pool with short socket timeouts, a health check, and one quick retry on a
+  connection error (a pooled connection may be stale after a Redis restart). Used for
+  reads and for writes that are safe to repeat.
+- append: the same but with **no retry**. The append script is not idempotent without a
+  client id: a retry after a lost reply would run it again. Its failure surfaces as
+  StoreUnavailable (outcome unknown) and the client retries with its client id.
+- blocking: one dedicated connection with no socket timeout, for XREAD/XREADGROUP BLOCK
+  (redis-py's socket timeout would cut a longer block). Its owner bounds each call with its
+  own deadline and reconnects by itself, so it has no retry either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import redis.asyncio
+import redis.exceptions
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+
+from hall.store.errors import StoreError, StoreUnavailable
+
+Redis = redis.asyncio.Redis
+
+COMMAND_SOCKET_TIMEOUT_SECONDS = 2.0
+CONNECT_TIMEOUT_SECONDS = 2.0
+HEALTH_CHECK_INTERVAL_SECONDS = 10
+
+# Errors that mean "Redis cannot answer now": a retry later may succeed. BusyLoadingError
+# (AOF loading) is a ConnectionError; ReadOnlyError appears during a failover.
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ReadOnlyError,
+    OSError,
+)
+
+
+def command_client(url: str, socket_timeout: float = COMMAND_SOCKET_TIMEOUT_SECONDS) -> Redis:
+    return redis.asyncio.Redis.from_url(
+        url,
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        health_check_interval=HEALTH_CHECK_INTERVAL_SECONDS,
+        retry=Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.02), 1),
+    )
+
+
+def append_client(url: str, socket_timeout: float = COMMAND_SOCKET_TIMEOUT_SECONDS) -> Redis:
+    return redis.asyncio.Redis.from_url(
+        url,
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        health_check_interval=HEALTH_CHECK_INTERVAL_SECONDS,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
+def blocking_client(url: str) -> Redis:
+    return redis.asyncio.Redis.from_url(
+        url,
+        single_connection_client=True,
+        socket_timeout=None,
+        socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Re-raise redis exceptions as store errors (callers never see redis.exceptions)."""
+    try:
+        yield
+    except UNAVAILABLE as exc:
+        raise StoreUnavailable(str(exc) or type(exc).__name__) from exc
+    except redis.exceptions.RedisError as exc:
+        raise StoreError(str(exc) or type(exc).__name__) from exc

@@ -1,0 +1,98 @@
+"""Every Redis key hall uses, with its lifetime and trimming (the arq `constants.py` habit).
+
+All keys of one hall carry the hash tag `{<hall>}`: `hall:{kaiyuan}:events`. Redis Cluster
+hashes only the tag, so a hall never spans shards and one Lua script may touch all its keys.
+The layout is part of the public contract (DESIGN.md section 4, "Redis"): devices XADD to
+the inbox directly.
+"""
+
+from __future__ import annotations
+
+PREFIX = "hall"
+
+# hall:{H}:events -- stream, the hall's log and source of truth. Entry fields: `type` (the
+# event type) and `data` (the event JSON object without its id; the stream id is the id).
+# Trimmed on every append with `XTRIM MINID ~ <newest id ms - EVENTS_RETENTION_MS>`, so
+# at least this much history is held (approximate trimming may keep a little more).
+EVENTS_RETENTION_MS = 35 * 24 * 3600 * 1000
+
+# hall:{H}:state -- hash. `version`: id of the last event applied to `snapshot` ("0-0"
+# when the hall has no events); `snapshot`: the state JSON. Written only by the append
+# script together with the events, so the two never disagree. No TTL.
+STATE_VERSION_FIELD = "version"
+STATE_SNAPSHOT_FIELD = "snapshot"
+NO_VERSION = "0-0"
+
+# hall:{H}:next -- string, the hall's next deadline in epoch milliseconds; absent = none.
+# Set or deleted by the append script. No TTL.
+
+# hall:{H}:idem:<client id> -- string `<fingerprint>\n<response body>`: the first result of
+# a command that carried a client id. Written by the append script.
+IDEM_TTL_SECONDS = 24 * 3600
+
+# hall:{H}:inbox -- stream that devices XADD commands to (fields `command`, `token`).
+# Read by the consumer group below, created at id 0 so entries written before any hub
+# ran are applied too. An entry is deleted once acknowledged (XACK + XDEL), so the inbox
+# holds only the backlog and needs no MAXLEN that could drop unapplied commands.
+INBOX_GROUP = "hubs"
+
+# hall:{H}:rejected -- stream of refused inbox commands: fields `id` (command id, "" when
+# unreadable), `error`, `message`, `command` (raw text cut at REJECTED_COMMAND_MAX_BYTES).
+REJECTED_MAXLEN = 10_000  # approximate (`MAXLEN ~`)
+REJECTED_COMMAND_MAX_BYTES = 4096
+
+# hall:{H}:pins -- hash staff id -> `scrypt$n$r$p$salt_b64$hash_b64`. No TTL.
+
+# hall:{H}:token:<sha256 hex of the token> -- string, JSON of the token's claims. TTL =
+# the token's lifetime when it has one. The token itself is never stored.
+
+# hall:{H}:login-fail:<staff> -- counter of failed logins; the TTL is set on the first
+# failure and not extended, so the window is fixed.
+LOGIN_FAIL_WINDOW_SECONDS = 60
+
+
+def check_hall(hall: str) -> str:
+    """`hall`, if it can be a hash tag (non-empty, no braces); else ValueError."""
+    if not hall or "{" in hall or "}" in hall:
+        raise ValueError(f"invalid hall id for a Redis key: {hall!r}")
+    return hall
+
+
+def _base(hall: str) -> str:
+    return f"{PREFIX}:{{{check_hall(hall)}}}"
+
+
+def events(hall: str) -> str:
+    return f"{_base(hall)}:events"
+
+
+def state(hall: str) -> str:
+    return f"{_base(hall)}:state"
+
+
+def next_deadline(hall: str) -> str:
+    return f"{_base(hall)}:next"
+
+
+def idem(hall: str, client_id: str) -> str:
+    return f"{_base(hall)}:idem:{client_id}"
+
+
+def inbox(hall: str) -> str:
+    return f"{_base(hall)}:inbox"
+
+
+def rejected(hall: str) -> str:
+    return f"{_base(hall)}:rejected"
+
+
+def pins(hall: str) -> str:
+    return f"{_base(hall)}:pins"
+
+
+def token(hall: str, token_sha256_hex: str) -> str:
+    return f"{_base(hall)}:token:{token_sha256_hex}"
+
+
+def login_fail(hall: str, staff: str) -> str:
+    return f"{_base(hall)}:login-fail:{staff}"

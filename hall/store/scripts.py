@@ -1,0 +1,88 @@
+"""Lua scripts. Each touches only keys of one hall (one hash tag), passed in KEYS."""
+
+from __future__ import annotations
+
+# The append: idempotency check, compare-and-set on the version, XADD, trim, snapshot,
+# deadline and idempotency record, all or nothing.
+#
+# KEYS: state, events, next, idem (idem only when a client id is given)
+# ARGV: expected version, snapshot, next deadline ms ("" = none), retention ms,
+#       idem fingerprint ("" = no idem), idem TTL seconds, then type, data pairs.
+# Reply: {"ok", body, version, id...} | {"repeated", body, version}
+#        | {"conflict", version} | {"reused"}
+#
+# An event's data is a JSON object; its id is spliced in front of its first member:
+#   '{"id":"' .. id .. '",' .. data without its "{"   (or '{"id":"..."}' for "{}")
+APPEND = r"""
+local state, stream, next_key = KEYS[1], KEYS[2], KEYS[3]
+local expected, snapshot, next_ms = ARGV[1], ARGV[2], ARGV[3]
+local retention = tonumber(ARGV[4])
+local fingerprint, idem_ttl = ARGV[5], ARGV[6]
+
+local version = redis.call('HGET', state, 'version') or '0-0'
+
+if fingerprint ~= '' then
+  local record = redis.call('GET', KEYS[4])
+  if record then
+    local cut = string.find(record, '\n', 1, true)
+    if cut and string.sub(record, 1, cut - 1) == fingerprint then
+      return {'repeated', string.sub(record, cut + 1), version}
+    end
+    return {'reused'}
+  end
+end
+
+if version ~= expected then
+  return {'conflict', version}
+end
+
+local ids, spliced = {}, {}
+for i = 7, #ARGV, 2 do
+  local data = ARGV[i + 1]
+  local id = redis.call('XADD', stream, '*', 'type', ARGV[i], 'data', data)
+  ids[#ids + 1] = id
+  if string.match(data, '^{%s*}$') then
+    spliced[#spliced + 1] = '{"id":"' .. id .. '"}'
+  else
+    spliced[#spliced + 1] = '{"id":"' .. id .. '",' .. string.sub(data, 2)
+  end
+end
+
+if #ids > 0 then
+  version = ids[#ids]
+  local newest_ms = tonumber(string.match(version, '^(%d+)-'))
+  local min_ms = newest_ms - retention
+  if min_ms > 0 then
+    redis.call('XTRIM', stream, 'MINID', '~', string.format('%.0f', min_ms))
+  end
+end
+
+redis.call('HSET', state, 'version', version, 'snapshot', snapshot)
+if next_ms == '' then
+  redis.call('DEL', next_key)
+else
+  redis.call('SET', next_key, next_ms)
+end
+
+local body = '{"events":[' .. table.concat(spliced, ',') .. ']}'
+if fingerprint ~= '' then
+  redis.call('SET', KEYS[4], fingerprint .. '\n' .. body, 'EX', idem_ttl)
+end
+
+local reply = {'ok', body, version}
+for i = 1, #ids do
+  reply[#reply + 1] = ids[i]
+end
+return reply
+"""
+
+# Count a failed login; the window starts at the first failure and is not extended.
+# (Redis 6.2 has no EXPIRE NX; the TTL check also repairs a counter that lost its TTL.)
+# KEYS: counter. ARGV: window seconds. Reply: the count.
+LOGIN_FAILED = r"""
+local n = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return n
+"""

@@ -1,0 +1,351 @@
+"""`Store`: the hall's Redis shell (event log with compare-and-set, deadlines, idempotency,
+PINs, tokens, login rate limit, inbox), over redis.asyncio.
+
+Every method translates redis exceptions into `hall.store.errors`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+import msgspec
+from redis.typing import EncodableT, FieldT
+
+from hall.store import inbox, keys, pins, scripts
+from hall.store.clients import (
+    COMMAND_SOCKET_TIMEOUT_SECONDS,
+    append_client,
+    command_client,
+    translated,
+)
+from hall.store.errors import Conflict, IdReused, StoreUnavailable
+
+StoredEvent = tuple[str, bytes]
+"""(stream id, event JSON without its id)."""
+
+_STREAM_ID = re.compile(r"\A(\d{1,20})(?:-(\d{1,20}))?\Z")
+_MAX_PART = 2**64 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Idem:
+    """A command's client id and a fingerprint of its body (e.g. a hash of the raw JSON)."""
+
+    client_id: str
+    fingerprint: str
+
+    def __post_init__(self) -> None:
+        if not self.client_id:
+            raise ValueError("empty client id")
+        if not self.fingerprint or "\n" in self.fingerprint:
+            raise ValueError("a fingerprint must be non-empty and on one line")
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    events: tuple[StoredEvent, ...]
+    """What this call appended; empty when `repeated`."""
+    body: bytes
+    """`{"events":[<event with id>, ...]}`: the response, byte for byte the first one."""
+    version: str
+    """The hall's version after the append (when `repeated`: its current version)."""
+    repeated: bool = False
+
+
+def with_id(event_id: str, data: bytes) -> bytes:
+    """The event JSON object `data` with `"id"` spliced in as its first member."""
+    if not data.startswith(b"{") or not data.endswith(b"}"):
+        raise ValueError("event data must be a JSON object")
+    if not data[1:-1].strip():
+        return b'{"id":"' + event_id.encode() + b'"}'
+    return b'{"id":"' + event_id.encode() + b'",' + data[1:]
+
+
+def _check_stream_id(value: str) -> tuple[int, int]:
+    match = _STREAM_ID.match(value)
+    if match is None:
+        raise ValueError(f"invalid stream id: {value!r}")
+    ms, seq = int(match[1]), int(match[2] or 0)
+    if ms > _MAX_PART or seq > _MAX_PART:
+        raise ValueError(f"invalid stream id: {value!r}")
+    return ms, seq
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"unexpected reply from Redis: {value!r}")
+
+
+def _bytes(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    raise TypeError(f"unexpected reply from Redis: {value!r}")
+
+
+def split_token(token: str) -> tuple[str, str] | None:
+    """(hall, secret) of a well-formed token `<hall>.<secret>`, else None."""
+    hall, dot, secret = token.rpartition(".")
+    if not dot or not hall or not secret or "{" in hall or "}" in hall:
+        return None
+    return hall, secret
+
+
+def _token_key(token: str) -> str | None:
+    parts = split_token(token)
+    if parts is None:
+        return None
+    return keys.token(parts[0], hashlib.sha256(token.encode()).hexdigest())
+
+
+class Store:
+    """One per process, shared by its tasks. Holds two pools (see `clients`): commands, and
+    appends without automatic retry. Blocking readers open their own connections
+    (`hall.store.reader`). Call `close()` when done."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        retention_ms: int = keys.EVENTS_RETENTION_MS,
+        socket_timeout: float = COMMAND_SOCKET_TIMEOUT_SECONDS,
+    ) -> None:
+        if retention_ms < 0:
+            raise ValueError("retention must not be negative")
+        self.url = url
+        self.retention_ms = retention_ms
+        self._redis = command_client(url, socket_timeout)
+        self._writer = append_client(url, socket_timeout)
+        self._append = self._writer.register_script(scripts.APPEND)
+        self._login_failed = self._redis.register_script(scripts.LOGIN_FAILED)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+        await self._writer.aclose()
+
+    async def ping(self) -> bool:
+        try:
+            with translated():
+                return bool(await self._redis.ping())
+        except StoreUnavailable:
+            return False
+
+    # -- the log -------------------------------------------------------------------------
+
+    async def load(self, hall: str) -> tuple[bytes | None, str]:
+        """(snapshot JSON or None, version); version is "0-0" for a hall without events."""
+        with translated():
+            snapshot, version = await self._redis.hmget(
+                keys.state(hall), [keys.STATE_SNAPSHOT_FIELD, keys.STATE_VERSION_FIELD]
+            )
+        return (
+            _bytes(snapshot) if snapshot is not None else None,
+            _text(version) if version is not None else keys.NO_VERSION,
+        )
+
+    async def append(
+        self,
+        hall: str,
+        expected_version: str,
+        events: Sequence[tuple[str, bytes]],
+        snapshot: bytes,
+        next_deadline_ms: int | None,
+        idem: Idem | None = None,
+    ) -> AppendResult:
+        """Append `events` (type, data JSON object) if the hall is at `expected_version`.
+
+        Atomically: XADD each event, trim the log, store `snapshot` at the new version, set
+        or clear the deadline and record the result under the client id. A repeated client
+        id with the same fingerprint returns the first body and appends nothing, whatever
+        the version; with another fingerprint it raises IdReused. Raises Conflict when the
+        version moved on, StoreUnavailable when Redis fails (the outcome is then unknown:
+        retry with the same client id).
+        """
+        key_list = [keys.state(hall), keys.events(hall), keys.next_deadline(hall)]
+        if idem is not None:
+            key_list.append(keys.idem(hall, idem.client_id))
+        args: list[bytes | str | int] = [
+            expected_version,
+            snapshot,
+            "" if next_deadline_ms is None else int(next_deadline_ms),
+            self.retention_ms,
+            idem.fingerprint if idem is not None else "",
+            keys.IDEM_TTL_SECONDS,
+        ]
+        for event_type, data in events:
+            if not event_type or not data.startswith(b"{") or not data.endswith(b"}"):
+                raise ValueError("each event needs a type and a JSON object")
+            args += [event_type, data]
+        with translated():
+            reply = await self._append(keys=key_list, args=args)
+        outcome = _text(reply[0])
+        if outcome == "conflict":
+            raise Conflict(hall, expected_version, _text(reply[1]))
+        if outcome == "reused":
+            assert idem is not None
+            raise IdReused(hall, idem.client_id)
+        if outcome == "repeated":
+            return AppendResult((), bytes(reply[1]), _text(reply[2]), repeated=True)
+        ids = [_text(raw) for raw in reply[3:]]
+        appended = tuple((event_id, data) for event_id, (_t, data) in zip(ids, events, strict=True))
+        return AppendResult(appended, bytes(reply[1]), _text(reply[2]))
+
+    async def idem_lookup(self, hall: str, client_id: str) -> tuple[str, bytes] | None:
+        """(fingerprint, response body) recorded for `client_id`, or None."""
+        with translated():
+            record = await self._redis.get(keys.idem(hall, client_id))
+        if record is None:
+            return None
+        fingerprint, _, body = _bytes(record).partition(b"\n")
+        return fingerprint.decode(), body
+
+    async def read(self, hall: str, after: str | None, limit: int) -> list[StoredEvent]:
+        """Up to `limit` events after id `after` (exclusive), from the oldest held if None."""
+        if limit < 1:
+            return []
+        start = "-"
+        if after is not None:
+            if _check_stream_id(after) == (_MAX_PART, _MAX_PART):
+                return []
+            start = "(" + after
+        with translated():
+            entries: Any = await self._redis.xrange(keys.events(hall), start, "+", count=limit)
+        return [(_text(entry_id), _bytes(fields[b"data"])) for entry_id, fields in entries]
+
+    async def first_id(self, hall: str) -> str | None:
+        """Id of the oldest event held (to tell whether a resume point was trimmed)."""
+        with translated():
+            entries: Any = await self._redis.xrange(keys.events(hall), "-", "+", count=1)
+        return _text(entries[0][0]) if entries else None
+
+    async def due_halls(self, halls: Sequence[str], now_ms: int) -> list[str]:
+        """Those of `halls` whose next deadline is at or before `now_ms`."""
+        if not halls:
+            return []
+        with translated():
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for hall in halls:
+                    pipe.get(keys.next_deadline(hall))
+                values = await pipe.execute()
+        return [
+            hall
+            for hall, value in zip(halls, values, strict=True)
+            if value is not None and int(value) <= now_ms
+        ]
+
+    # -- PINs, tokens, login rate limit --------------------------------------------------
+
+    async def set_pin(self, hall: str, staff: str, pin: str) -> None:
+        hashed = await anyio.to_thread.run_sync(pins.hash_pin, pin)
+        with translated():
+            await self._redis.hset(keys.pins(hall), staff, hashed)
+
+    async def check_pin(self, hall: str, staff: str, pin: str) -> bool:
+        """True when `pin` is the staff member's PIN (same cost for an unknown staff id)."""
+        with translated():
+            stored = await self._redis.hget(keys.pins(hall), staff)
+        text = _text(stored) if stored is not None else None
+        return await anyio.to_thread.run_sync(pins.verify_pin, text, pin)
+
+    async def issue_token(
+        self, hall: str, claims: Mapping[str, Any], ttl_seconds: int | None
+    ) -> str:
+        """A new opaque token `<hall>.<random>`; only its SHA-256 is stored, with `claims`."""
+        if ttl_seconds is not None and ttl_seconds < 1:
+            raise ValueError("a token's TTL must be at least one second")
+        token = f"{keys.check_hall(hall)}.{secrets.token_urlsafe(32)}"
+        key = _token_key(token)
+        assert key is not None
+        with translated():
+            await self._redis.set(key, msgspec.json.encode(dict(claims)), ex=ttl_seconds)
+        return token
+
+    async def token_claims(self, token: str) -> dict[str, Any] | None:
+        """The claims of a live token, or None (unknown, revoked, expired or malformed)."""
+        key = _token_key(token)
+        if key is None:
+            return None
+        with translated():
+            raw = await self._redis.get(key)
+        if raw is None:
+            return None
+        claims = msgspec.json.decode(raw)
+        return claims if isinstance(claims, dict) else None
+
+    async def revoke_token(self, token: str) -> bool:
+        key = _token_key(token)
+        if key is None:
+            return False
+        with translated():
+            return bool(await self._redis.delete(key))
+
+    async def login_failed(self, hall: str, staff: str) -> int:
+        """Count a failed login; returns the failures in the current 60 s window."""
+        with translated():
+            count = await self._login_failed(
+                keys=[keys.login_fail(hall, staff)], args=[keys.LOGIN_FAIL_WINDOW_SECONDS]
+            )
+        return int(count)
+
+    async def login_failures(self, hall: str, staff: str) -> int:
+        with translated():
+            value = await self._redis.get(keys.login_fail(hall, staff))
+        return int(value) if value is not None else 0
+
+    async def login_reset(self, hall: str, staff: str) -> None:
+        with translated():
+            await self._redis.delete(keys.login_fail(hall, staff))
+
+    # -- inbox -----------------------------------------------------------------------------
+
+    async def ensure_group(self, hall: str) -> None:
+        with translated():
+            await inbox.ensure_group(self._redis, hall)
+
+    async def inbox_add(self, hall: str, command: bytes | str, token: str) -> str:
+        """XADD a command to the inbox, as a device would."""
+        with translated():
+            entry_id = await self._redis.xadd(
+                keys.inbox(hall), {"command": command, "token": token}
+            )
+        return _text(entry_id)
+
+    async def reject(
+        self, hall: str, command_id: str, error: str, message: str, command_raw: bytes | str
+    ) -> str:
+        """Record a refused inbox command; the raw command is cut at 4 KiB."""
+        raw = command_raw.encode() if isinstance(command_raw, str) else command_raw
+        fields: dict[FieldT, EncodableT] = {
+            "id": command_id,
+            "error": error,
+            "message": message,
+            "command": inbox.cut_utf8(raw, keys.REJECTED_COMMAND_MAX_BYTES),
+        }
+        with translated():
+            entry_id = await self._redis.xadd(
+                keys.rejected(hall),
+                fields,
+                maxlen=keys.REJECTED_MAXLEN,
+                approximate=True,
+            )
+        return _text(entry_id)
+
+    async def ack(self, hall: str, entry_id: str) -> None:
+        with translated():
+            await inbox.ack(self._redis, hall, entry_id)
+
+    async def claim_stale(
+        self, hall: str, consumer: str, min_idle_ms: int, count: int
+    ) -> list[inbox.InboxEntry]:
+        with translated():
+            return await inbox.claim_stale(self._redis, hall, consumer, min_idle_ms, count)

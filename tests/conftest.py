@@ -1,0 +1,43 @@
+"""Shared fixtures: a real redis-server per test (never a mock), for sync and anyio tests.
+
+Async tests are marked `@pytest.mark.anyio` and run on asyncio (redis.asyncio needs it).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hall.store.embedded import EmbeddedRedis, EmbeddedRedisError
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A redis-server (AOF on) on a unix socket in the test's tmp_path, stopped at teardown."""
+    short_dir: str | None = None
+    try:
+        server = EmbeddedRedis(tmp_path / "redis")
+    except EmbeddedRedisError:  # tmp_path too long for a unix socket path
+        short_dir = tempfile.mkdtemp(prefix="hall-redis-")
+        server = EmbeddedRedis(Path(short_dir))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        if short_dir is not None:
+            shutil.rmtree(short_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def redis_url(redis_server: EmbeddedRedis) -> str:
+    return redis_server.url

@@ -1,0 +1,200 @@
+"""Every endpoint and error code of the contract, against a real hub and a real Redis; each
+refusal leaves the state unchanged."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import httpx
+import pytest
+
+from .hubs import ADMIN, Hub, wait_for
+
+
+def state(hub: Hub) -> dict[str, Any]:
+    r = httpx.get(hub.url + "/api/halls/t/state")
+    assert r.status_code == 200
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def command(c: httpx.Client, body: Any, hall: str = "t") -> httpx.Response:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return c.post(f"/api/halls/{hall}/commands", content=raw)
+
+
+def device_token(hub: Hub, role: str, *extra: str) -> str:
+    argv = [sys.executable, "-m", "hall", "token", "--hall", "t", "--role", role, *extra]
+    argv += ["--redis", hub.redis_url, "--config", str(hub.config)]
+    return subprocess.run(argv, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def set_pin(hub: Hub, staff: str, pin: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "hall", "pin", staff, "--hall", "t"]
+    argv += ["--redis", hub.redis_url, "--config", str(hub.config)]
+    return subprocess.run(argv, input=pin + "\n", capture_output=True, text=True)
+
+
+def login(hub: Hub, staff: str, pin: str) -> httpx.Response:
+    return httpx.post(hub.url + "/api/login", json={"hall": "t", "staff": staff, "pin": pin})
+
+
+def test_health_halls_state_openapi(hub: Hub) -> None:
+    assert httpx.get(hub.url + "/healthz").json() == {"status": "ok", "redis": "up", "reader": "up"}
+    halls = httpx.get(hub.url + "/api/halls").json()
+    assert halls == {"halls": [{"id": "t", "name": "测试大厅", "timezone": "Asia/Shanghai"}]}
+    s = state(hub)
+    assert set(s) == {"hall", "name", "at", "last_event_id", "open", "windows", "queue", "occupancy"}
+    assert s["open"] is True and s["at"].endswith("+08:00")
+    w = s["windows"][0]
+    assert set(w) == {"number", "name", "status", "services", "a", "b", "serving", "waiting"}
+    assert set(w["a"]) >= {"staff", "name", "state", "since"}
+    assert set(s["occupancy"]) == {
+        "in_hall", "waiting", "being_served", "staffed_windows", "open_windows", "windows"
+    }  # fmt: skip
+    doc = httpx.get(hub.url + "/api/openapi.json").json()
+    assert "/api/halls/{hall}/commands" in doc["paths"]
+    assert "TicketIssue" in doc["components"]["schemas"]
+    metrics = httpx.get(hub.url + "/metrics").text
+    assert "hall_commands_total" in metrics or "hall_commands" in metrics
+
+
+def test_a_command_round_trip(hub: Hub) -> None:
+    with hub.client() as c:
+        r = command(c, {"type": "ticket.issue", "service": "A", "priority": True})
+    assert r.status_code == 200, r.text
+    (event,) = [e for e in r.json()["events"] if e["type"] == "ticket.issued"]
+    assert event["ticket"]["number"] == "A001" and event["ticket"]["priority"] is True
+    assert event["hall"] == "t" and "-" in event["id"] and event["at"].endswith("+08:00")
+    s = state(hub)
+    assert s["queue"][0]["number"] == "A001"
+    assert s["last_event_id"] == r.json()["events"][-1]["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "token", "hall", "status", "code"),
+    [
+        (b"x" * (17 * 1024), ADMIN, "t", 413, "too_large"),
+        ({"type": "ticket.call", "window": 1}, None, "t", 401, "unauthorized"),
+        ({"type": "ticket.call", "window": 1}, "t.not-a-real-token", "t", 401, "unauthorized"),
+        ({"type": "ticket.call", "window": 1}, ADMIN, "nowhere", 404, "unknown_hall"),
+        (b"{oops", ADMIN, "t", 400, "malformed"),
+        (b"[]", ADMIN, "t", 400, "malformed"),
+        ({"window": 1}, ADMIN, "t", 400, "malformed"),
+        ({"type": "ticket.fly"}, ADMIN, "t", 400, "unknown_type"),
+        ({"type": "ticket.call", "window": "one"}, ADMIN, "t", 400, "invalid_field"),
+        ({"type": "rating.give", "window": 1, "score": 9}, ADMIN, "t", 400, "invalid_field"),
+        ({"type": "ticket.call", "window": 9}, ADMIN, "t", 404, "unknown_window"),
+        ({"type": "ticket.issue", "service": "Q"}, ADMIN, "t", 404, "unknown_service"),
+        ({"type": "ticket.call", "window": 1}, ADMIN, "t", 409, "no_ticket"),
+        ({"type": "cover.end", "window": 1}, ADMIN, "t", 409, "not_covering"),
+    ],
+)
+def test_refusals_are_precise_and_change_nothing(
+    hub: Hub, body: Any, token: str | None, hall: str, status: int, code: str
+) -> None:
+    before = state(hub)
+    with hub.client(token) as c:
+        r = command(c, body, hall)
+    assert r.status_code == status, r.text
+    assert r.json()["error"] == code and r.json()["message"]
+    after = state(hub)
+    assert after["last_event_id"] == before["last_event_id"]
+    assert after["windows"] == before["windows"] and after["queue"] == before["queue"]
+
+
+def test_roles_and_device_tokens(hub: Hub) -> None:
+    kiosk = device_token(hub, "kiosk")
+    display = device_token(hub, "display")
+    with hub.client(kiosk) as c:
+        assert command(c, {"type": "ticket.issue", "service": "B"}).status_code == 200
+        r = command(c, {"type": "ticket.call", "window": 3})
+        assert (r.status_code, r.json()["error"]) == (403, "forbidden")
+    with hub.client(display) as c:
+        assert command(c, {"type": "ticket.issue", "service": "B"}).status_code == 403
+        assert c.get("/api/halls/t/events").status_code == 403
+    # revoked at once, on the hub that never saw it issued
+    argv = [sys.executable, "-m", "hall", "token", "--redis", hub.redis_url, "revoke", kiosk]
+    subprocess.run(argv, check=True, capture_output=True)
+    with hub.client(kiosk) as c:
+        assert command(c, {"type": "ticket.issue", "service": "B"}).status_code == 401
+
+
+def test_pin_login_cookie_csrf_and_rate_limit(hub: Hub) -> None:
+    assert set_pin(hub, "a1", "12ab").returncode != 0  # not digits
+    done = set_pin(hub, "a1", "2468")
+    assert done.returncode == 0, done.stderr
+    assert "2468" not in done.stdout + done.stderr  # never echoed
+    assert login(hub, "a1", "1111").status_code == 401
+    ok = login(hub, "a1", "2468")
+    assert ok.status_code == 200
+    cookie = ok.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    token = ok.json()["token"]
+    with hub.client(token) as c:
+        r = command(c, {"type": "presence.set", "window": 1, "post": "A", "state": "present"})
+        assert r.status_code == 200, r.text
+        r = command(c, {"type": "presence.set", "window": 2, "post": "A", "state": "present"})
+        assert r.status_code == 403
+    # the browser's way: the cookie alone is not enough for a POST, the CSRF header is
+    with httpx.Client(base_url=hub.url, cookies={"hall_session": token}) as browser:
+        r = command(browser, {"type": "presence.set", "window": 1, "post": "A", "state": "away"})
+        assert r.status_code == 403
+    for _ in range(5):
+        assert login(hub, "a1", "0000").status_code == 401
+    limited = login(hub, "a1", "2468")
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "60"
+
+
+def test_command_rate_limit_per_token(hub: Hub) -> None:
+    with hub.client() as c:
+        codes = [command(c, {"type": "ticket.call", "window": 1}).status_code for _ in range(45)]
+    assert 429 in codes
+    with hub.client() as c:
+        r = wait_for(
+            lambda: (x := command(c, {"type": "ticket.call", "window": 1})).status_code == 409 and x,
+            5,
+        )
+    assert r
+
+
+def test_events_endpoint(hub: Hub) -> None:
+    with hub.client() as c:
+        ids = [command(c, {"type": "ticket.issue", "service": "A"}).json()["events"][-1]["id"] for _ in range(5)]
+        all_events = c.get("/api/halls/t/events", params={"limit": 1000}).json()
+        assert all_events["last_id"] == ids[-1]
+        page = c.get("/api/halls/t/events", params={"after": ids[1], "limit": 2}).json()
+        assert [e["id"] for e in page["events"]] == ids[2:4] and page["last_id"] == ids[3]
+        tail = c.get("/api/halls/t/events", params={"after": ids[-1]}).json()
+        assert tail == {"events": [], "last_id": ids[-1]}
+        assert c.get("/api/halls/t/events", params={"limit": 5000}).status_code == 200
+        bad = c.get("/api/halls/t/events", params={"limit": 0})
+        assert (bad.status_code, bad.json()["error"]) == (400, "invalid_field")
+        assert c.get("/api/halls/t/events", params={"after": "yesterday"}).status_code == 400
+    assert httpx.get(hub.url + "/api/halls/t/events").status_code == 401
+    integration = device_token(hub, "integration")
+    with hub.client(integration) as c:
+        assert c.get("/api/halls/t/events").status_code == 200
+
+
+def test_idempotent_commands(two_hubs: list[Hub]) -> None:
+    a, b = two_hubs
+    body = {"id": "kiosk-7-0001", "type": "ticket.issue", "service": "A"}
+    with a.client() as ca, b.client() as cb:
+        first = command(ca, body)
+        again = command(cb, {"service": "A", "type": "ticket.issue", "id": "kiosk-7-0001"})
+        assert first.status_code == again.status_code == 200
+        assert first.content == again.content
+        other = command(cb, {**body, "service": "B"})
+        assert (other.status_code, other.json()["error"]) == (409, "id_reused")
+        events = ca.get("/api/halls/t/events").json()["events"]
+    assert [e["type"] for e in events].count("ticket.issued") == 1
+    # a refused command is not recorded: its retry is decided anew
+    with a.client() as ca:
+        refused = command(ca, {"id": "c-1", "type": "ticket.call", "window": 3})
+        assert refused.status_code == 409
+        assert command(ca, {"id": "c-2", "type": "ticket.issue", "service": "B"}).status_code == 200
+        assert command(ca, {"id": "c-1", "type": "ticket.call", "window": 3}).status_code == 200
