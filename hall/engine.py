@@ -7,11 +7,13 @@ inbox and the ticker, so all three apply a command the same way."""
 from __future__ import annotations
 
 import hashlib
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import anyio
 import msgspec
 
 from hall import metrics
@@ -34,7 +36,7 @@ from hall.core.errors import Refused
 from hall.store.errors import Conflict, IdReused
 from hall.store.store import Idem, Store
 
-_MAX_TRIES = 16
+_MAX_TRIES = 32
 _state_decoder = msgspec.json.Decoder(State)
 _encoder = msgspec.json.Encoder()
 
@@ -107,7 +109,7 @@ class Engine:
             first = await self.store.idem_lookup(hall, command.id)
             if first is not None:
                 return _repeat(hall, command.id, idem, first)
-        for _ in range(_MAX_TRIES):
+        for attempt in range(_MAX_TRIES):
             state, version = await self.current(hall)
             new_state, events = execute(cfg, state, command, actor, self.clock())
             if not events and idem is None:
@@ -123,6 +125,9 @@ class Engine:
                     idem,
                 )
             except Conflict:
+                metrics.CONFLICTS.inc()
+                # Jitter breaks the lockstep of two hubs retrying against each other.
+                await anyio.sleep(random.uniform(0, 0.001 * (attempt + 1)))
                 continue
             except IdReused:
                 raise _id_reused(command) from None

@@ -16,6 +16,11 @@ COMMAND_SECONDS = Histogram(
     buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
     registry=REGISTRY,
 )
+CONFLICTS = Counter(
+    "hall_append_conflicts",
+    "Appends that lost the compare-and-set and were re-decided",
+    registry=REGISTRY,
+)
 EVENTS = Counter("hall_events_appended", "Events appended by this hub", registry=REGISTRY)
 WS_CLIENTS = Gauge("hall_websocket_clients", "Open websockets", ["kind"], registry=REGISTRY)
 FANOUT_LAG = Histogram(

@@ -83,10 +83,7 @@ AnyCommand = (
     | TicketTransfer
     | RatingGive
 )
-COMMAND_TYPES: dict[str, type[Command]] = {
-    c.__struct_config__.tag: c
-    for c in AnyCommand.__args__
-}
+COMMAND_TYPES: dict[str, type[Command]] = {c.__struct_config__.tag: c for c in AnyCommand.__args__}
 
 _decoder = msgspec.json.Decoder(AnyCommand)
 _encoder = msgspec.json.Encoder()

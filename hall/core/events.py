@@ -152,10 +152,7 @@ AnyEvent = (
     | HallClosed
     | DayStarted
 )
-EVENT_TYPES: tuple[str, ...] = tuple(
-    e.__struct_config__.tag
-    for e in AnyEvent.__args__
-)
+EVENT_TYPES: tuple[str, ...] = tuple(e.__struct_config__.tag for e in AnyEvent.__args__)
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(AnyEvent)
