@@ -1,0 +1,61 @@
+"""Screens of the hall: typed page contexts built from the public state, and their rendering.
+
+renderer = Renderer()
+ctx = wall_context(hall, state, calls, lang, now)
+html = renderer.page("wall", ctx)            # the full page
+parts = renderer.fragments("wall", ctx)      # {"window-3": "<article id=... hx-swap-oob>"}
+"""
+
+from hall.kiosk.calls import call_clips, speech
+from hall.kiosk.contexts import (
+    DirectorContext,
+    KioskContext,
+    KioskSetupContext,
+    LoginContext,
+    PageContext,
+    TabletContext,
+    TicketContext,
+    WallContext,
+    director_context,
+    kiosk_context,
+    kiosk_setup_context,
+    login_context,
+    tablet_context,
+    ticket_context,
+    ticket_view,
+    wall_context,
+)
+from hall.kiosk.counters import DayCounts, average_service_minutes, count_day
+from hall.kiosk.paths import static_dir, templates_dir
+from hall.kiosk.qr import qr_svg
+from hall.kiosk.render import PAGES, Renderer, make_environment
+
+__all__ = [
+    "PAGES",
+    "DayCounts",
+    "DirectorContext",
+    "KioskContext",
+    "KioskSetupContext",
+    "LoginContext",
+    "PageContext",
+    "Renderer",
+    "TabletContext",
+    "TicketContext",
+    "WallContext",
+    "average_service_minutes",
+    "call_clips",
+    "count_day",
+    "director_context",
+    "kiosk_context",
+    "kiosk_setup_context",
+    "login_context",
+    "make_environment",
+    "qr_svg",
+    "speech",
+    "static_dir",
+    "tablet_context",
+    "templates_dir",
+    "ticket_context",
+    "ticket_view",
+    "wall_context",
+]

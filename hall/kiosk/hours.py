@@ -1,0 +1,36 @@
+"""Today's opening hours as the screens show them (the rules live in hall.schedule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from hall.config import HallConfig
+from hall.schedule import hall_day, sessions_on
+
+DayPhase = Literal["before", "open", "between", "after", "day_off"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    spans: tuple[str, ...]  # "08:00–12:00", "14:30–17:30"
+    phase: DayPhase
+    next_open: str | None  # "14:30" when a later session starts today
+    session_start: datetime | None  # of the session in progress
+    session_end: datetime | None
+
+
+def hours_today(hall: HallConfig, now: datetime) -> Hours:
+    sessions = sessions_on(hall, hall_day(hall, now))
+    spans = tuple(f"{s:%H:%M}–{e:%H:%M}" for s, e in sessions)
+    if not sessions:
+        return Hours(spans, "day_off", None, None, None)
+    for start, end in sessions:
+        if start <= now < end:
+            return Hours(spans, "open", None, start, end)
+    later = [start for start, _ in sessions if start > now]
+    if not later:
+        return Hours(spans, "after", None, None, None)
+    phase: DayPhase = "before" if later[0] == sessions[0][0] else "between"
+    return Hours(spans, phase, f"{later[0]:%H:%M}", None, None)

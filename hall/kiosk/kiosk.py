@@ -1,0 +1,144 @@
+"""The ticket kiosk: one button per service, then the issued ticket (filled in by the page
+script from `ticket_view`, which the command response carries)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from hall.config import HallConfig
+from hall.i18n import error_catalog
+from hall.kiosk.common import Labeller, PageInfo, Part, hhmm, page_info, parse_at, plain
+from hall.kiosk.hours import hours_today
+from hall.kiosk.positions import find_ticket, people_ahead, wait_minutes, windows_for
+from hall.kiosk.qr import qr_svg
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceButton:
+    code: str
+    name: str
+    windows: str  # 1 号窗口办理
+    waiting: int
+    waiting_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class KioskContext:
+    page: PageInfo
+    labels: Labeller
+    token: str  # the device token, sent by the page script as `Authorization: Bearer`
+    issuing: bool  # False: the "已停止取号" screen
+    closed_note: str  # when tickets are issued again
+    services: tuple[ServiceButton, ...]
+    auto_print: bool  # print the ticket at once (a kiosk browser with silent printing)
+
+    def parts(self) -> tuple[Part, ...]:
+        return (Part("kiosk-services", "partials/kiosk_services.html", {"kiosk": self}),)
+
+
+def kiosk_context(
+    hall: HallConfig,
+    state: Mapping[str, Any],
+    lang: str,
+    now: datetime,
+    token: str,
+    *,
+    auto_print: bool = False,
+) -> KioskContext:
+    data = plain(state)
+    labels = Labeller(lang)
+    hours = hours_today(hall, now)
+    end = hours.session_end
+    issuing = bool(data.get("open")) and (end is None or now < end - hall.rules.issue_cutoff)
+    note = (
+        labels("kiosk.closed_reopen", time=hours.next_open)
+        if hours.next_open
+        else labels("kiosk.closed_today")
+    )
+    return KioskContext(
+        page=page_info(
+            hall,
+            lang,
+            now,
+            title=labels("page.kiosk.title", hall=hall.name),
+            view="kiosk",
+            ws_view=None,
+            strings=_script_strings(labels),
+            query={"token": token} if token else None,
+        ),
+        labels=labels,
+        token=token,
+        issuing=issuing,
+        closed_note=note,
+        services=tuple(_service(hall, data, s.code, s.name, labels) for s in hall.services),
+        auto_print=auto_print,
+    )
+
+
+def _service(
+    hall: HallConfig, state: Mapping[str, Any], code: str, name: str, labels: Labeller
+) -> ServiceButton:
+    numbers = [w.number for w in hall.windows if code in w.services]
+    waiting = sum(
+        1
+        for t in state.get("queue", [])
+        if t.get("service") == code and t.get("status") == "waiting"
+    )
+    listed = labels("list.sep").join(str(n) for n in numbers)
+    return ServiceButton(
+        code=code,
+        name=name,
+        windows=labels("kiosk.windows", windows=labels("wall.extended_windows", numbers=listed)),
+        waiting=waiting,
+        waiting_label=labels("tile.waiting", count=waiting),
+    )
+
+
+def _script_strings(labels: Labeller) -> dict[str, str]:
+    """Errors for toasts, and the patterns the script fills for the ticket card."""
+    errors = {f"error.{k}": v for k, v in error_catalog(labels.lang).items()}
+    keys: tuple[str, ...] = ("kiosk.ahead", "kiosk.wait", "kiosk.go_windows", "kiosk.issued_at")
+    keys += ("ticket.next",)
+    keys += ("window.label", "list.sep", "kiosk.issuing")
+    return {**errors, **{k: labels(k) for k in keys}}  # unformatted: "前面还有 {ahead} 人"
+
+
+def ticket_view(
+    hall: HallConfig,
+    state: Mapping[str, Any],
+    number: str,
+    now: datetime,
+    *,
+    base_url: str = "",
+    service_minutes: float | None = None,
+) -> dict[str, Any]:
+    """What the kiosk prints for a ticket just issued; the lead's `ticket.issue` handler
+    returns it as `ticket_view` beside `events`. `base_url` ("http://hall.local") makes
+    the QR code's link absolute; `service_minutes` is today's average (see
+    `hall.kiosk.counters.average_service_minutes`), a default is used without it.
+    KeyError when `number` is not in the queue."""
+    data = plain(state)
+    ticket = find_ticket(data, number)
+    if ticket is None:
+        raise KeyError(f"ticket {number} is not in the queue")
+    windows = windows_for(data, ticket)
+    ahead = people_ahead(data, number) or 0
+    path = f"/halls/{quote(hall.id)}/tickets/{quote(number)}"
+    url = base_url.rstrip("/") + path
+    service = hall.service(str(ticket.get("service")))
+    return {
+        "number": number,
+        "service": ticket.get("service"),
+        "service_name": service.name if service else ticket.get("service"),
+        "priority": bool(ticket.get("priority")),
+        "issued_at": hhmm(hall, parse_at(ticket.get("issued_at"))) or hhmm(hall, now),
+        "ahead": ahead,
+        "wait_minutes": wait_minutes(data, windows, ahead, service_minutes),
+        "windows": windows,
+        "url": url,
+        "qr_svg": qr_svg(url),
+    }

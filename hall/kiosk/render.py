@@ -1,0 +1,92 @@
+"""Pages and live fragments from one set of templates.
+
+Each context lists its live parts (`ctx.parts()`): an element id and the partial that
+renders it. `fragments` renders each part once; `page` renders the same parts and lays
+them out, so a fragment sent later replaces exactly the element the page holds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from hall.kiosk.contexts import PageContext
+from hall.kiosk.paths import templates_dir
+
+PAGES = ("wall", "tablet", "kiosk", "director", "ticket", "login", "kiosk_setup")
+
+
+def make_environment(folder: Path | None = None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder or templates_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["attrjson"] = _attr_json
+    return env
+
+
+class Renderer:
+    """Thread-safe and cheap to share: build one per process."""
+
+    def __init__(self, env: jinja2.Environment | None = None, static_url: str = "/static") -> None:
+        self.env = env or make_environment()
+        self.static_url = static_url.rstrip("/")
+
+    def fragments(self, name: str, ctx: PageContext) -> dict[str, str]:
+        """Element id -> HTML of that live fragment, its root carrying the id and
+        `hx-swap-oob="true"`, in page order. `name` is the page (see PAGES)."""
+        self._check(name)
+        out: dict[str, str] = {}
+        for part in ctx.parts():
+            template = self.env.get_template(part.template)
+            out[part.id] = template.render(
+                {"L": ctx.labels, "part_id": part.id, **part.values}
+            ).strip()
+        return out
+
+    def page(self, name: str, ctx: PageContext, *, csrf: str = "", ws_token: str = "") -> str:
+        """The full HTML page. `csrf` fills `<meta name="csrf-token">` (pages that post
+        commands or forms); `ws_token` is added to the view socket as `?token=`."""
+        self._check(name)
+        frags = {k: Markup(v) for k, v in self.fragments(name, ctx).items()}
+        ws_url = ctx.page.ws_url
+        if ws_url and ws_token:
+            ws_url = f"{ws_url}?token={quote(ws_token, safe='')}"
+        template = self.env.get_template(f"{name}.html")
+        return template.render(
+            ctx=ctx,
+            page=ctx.page,
+            L=ctx.labels,
+            frag=frags,
+            csrf=csrf,
+            ws_url=ws_url,
+            static=self.static_url,
+            strings_json=_script_json(dict(ctx.page.strings)),
+        )
+
+    def _check(self, name: str) -> None:
+        if name not in PAGES:
+            raise ValueError(f"unknown page {name!r}; one of {', '.join(PAGES)}")
+
+
+def _attr_json(value: Any) -> Markup:
+    """JSON for a single-quoted attribute (data-args='{...}'); escapes < > & '."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    for raw, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("'", "\\u0027")):
+        text = text.replace(raw, esc)
+    return Markup(text)
+
+
+def _script_json(value: dict[str, str]) -> Markup:
+    """JSON for a `<script type="application/json">` block."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

@@ -1,0 +1,475 @@
+/* hall: the page script of every screen. No dependencies beyond the vendored htmx and its
+ * ws extension; every word it shows comes from the page (the server's catalog), in
+ * <script id="hall-strings" type="application/json"> or in data- attributes. */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var view = body.dataset.view || "";
+  var strings = readJSON("hall-strings");
+  var serverOffset = 0; // server clock minus this device's clock, in ms
+
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    try {
+      return el ? JSON.parse(el.textContent || "{}") : {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function say(key, params) {
+    var text = strings[key];
+    if (text === undefined) return key;
+    Object.keys(params || {}).forEach(function (k) {
+      text = text.split("{" + k + "}").join(String(params[k]));
+    });
+    return text;
+  }
+
+  function now() {
+    return Date.now() + serverOffset;
+  }
+
+  /* ---------------------------------------------------------------- toast */
+
+  var toastTimer = null;
+  function toast(message, kind) {
+    var el = document.getElementById("toast");
+    if (!el) return;
+    el.textContent = message;
+    el.className = "toast toast-" + (kind || "info");
+    el.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { el.hidden = true; }, kind === "error" ? 6000 : 1800);
+  }
+
+  /* ------------------------------------------------------------- commands */
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16); // crypto.randomUUID needs a secure context; plain http lacks it
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); });
+    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") +
+      "-" + h.slice(8, 10).join("") + "-" + h.slice(10).join("");
+  }
+
+  function refusal(status, data) {
+    var code = (data && data.error) || (status === 0 ? "network" : "unknown");
+    var params = { code: code, waiting: data && data.waiting !== undefined ? data.waiting : "?" };
+    return strings["error." + code] !== undefined ? say("error." + code, params)
+      : say("error.unknown", params);
+  }
+
+  /* POST one command; resolves to the response JSON, or rejects after showing a toast. */
+  function command(fields) {
+    var headers = { "Content-Type": "application/json" };
+    var csrf = document.querySelector('meta[name="csrf-token"]');
+    if (csrf && csrf.content) headers["X-Hall-CSRF"] = csrf.content;
+    if (body.dataset.token) headers.Authorization = "Bearer " + body.dataset.token;
+    var payload = Object.assign({ id: uuid() }, fields);
+    return fetch(body.dataset.commandsUrl, {
+      method: "POST",
+      headers: headers,
+      credentials: "same-origin",
+      body: JSON.stringify(payload)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.ok) return data;
+        toast(refusal(response.status, data), "error");
+        throw new Error(data.error || String(response.status));
+      });
+    }, function (err) {
+      toast(refusal(0, null), "error");
+      throw err;
+    });
+  }
+
+  function pick(dialogId) {
+    var dialog = document.getElementById(dialogId);
+    if (!dialog || !dialog.showModal) return Promise.resolve("");
+    return new Promise(function (resolve) {
+      function done(value) {
+        dialog.removeEventListener("click", onClick);
+        dialog.removeEventListener("cancel", onCancel);
+        if (dialog.open) dialog.close();
+        resolve(value);
+      }
+      function onClick(e) {
+        var btn = e.target.closest("[data-value]");
+        if (btn) done(btn.dataset.value);
+      }
+      function onCancel() { done(""); }
+      dialog.addEventListener("click", onClick);
+      dialog.addEventListener("cancel", onCancel);
+      dialog.showModal();
+    });
+  }
+
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("button[data-command]");
+    if (!btn || btn.disabled) return;
+    var fields = Object.assign({ type: btn.dataset.command }, JSON.parse(btn.dataset.args || "{}"));
+    var picker = btn.dataset.picker;
+    var ready = picker === "reason" ? pick("reason-dialog").then(function (v) {
+      if (!v) return null;
+      fields.reason = v;
+      return fields;
+    }) : picker === "transfer" ? pick("transfer-dialog").then(function (v) {
+      if (!v) return null;
+      fields.to_window = Number(v);
+      return fields;
+    }) : Promise.resolve(fields);
+    ready.then(function (f) {
+      if (!f) return;
+      btn.disabled = true;
+      btn.classList.add("busy");
+      command(f).then(function () {
+        toast(say("toast.done"), "ok");
+      }).catch(function () { /* the toast says why */ }).then(function () {
+        btn.disabled = false; // a fresh fragment usually replaces the button anyway
+        btn.classList.remove("busy");
+      });
+    });
+  });
+
+  /* -------------------------------------------- live socket: reconnect and stale overlay */
+
+  var RECONNECTS_ITSELF = [1006, 1011, 1012, 1013]; // htmx-ext-ws 2 retries only these
+  var socketElt = document.querySelector("[ws-connect]");
+  if (socketElt) {
+    var overlay = document.getElementById("conn-overlay");
+    var lostTimer = null;
+    var retries = 0;
+    var showStale = function () {
+      if (overlay) overlay.hidden = false;
+      body.classList.add("stale");
+    };
+    var expectLoss = function () {
+      if (!lostTimer) lostTimer = setTimeout(showStale, 5000);
+    };
+    expectLoss(); // a page that never connects is stale too
+    body.addEventListener("htmx:wsOpen", function () {
+      retries = 0;
+      clearTimeout(lostTimer);
+      lostTimer = null;
+      if (overlay) overlay.hidden = true;
+      body.classList.remove("stale");
+    });
+    body.addEventListener("htmx:wsClose", function (e) {
+      expectLoss();
+      var code = e.detail && e.detail.event ? e.detail.event.code : 0;
+      var wrapper = e.detail && e.detail.socketWrapper;
+      if (RECONNECTS_ITSELF.indexOf(code) >= 0 || !wrapper) return;
+      var ceiling = Math.min(30000, 1000 * Math.pow(2, Math.min(retries, 5)));
+      retries += 1;
+      setTimeout(function () {
+        if (document.body.contains(socketElt)) wrapper.reconnect();
+      }, ceiling / 2 + Math.random() * ceiling / 2);
+    });
+  }
+
+  /* ------------------------------------------------------ clock and ticking minutes */
+
+  var clockEl = document.getElementById("clock");
+  if (Number(body.dataset.nowMs)) serverOffset = Number(body.dataset.nowMs) - Date.now();
+  var clockFormat = null;
+  try {
+    clockFormat = new Intl.DateTimeFormat("en-GB", {
+      hour: "2-digit", minute: "2-digit", hour12: false, timeZone: body.dataset.tz || undefined
+    });
+  } catch (e) {
+    clockFormat = null;
+  }
+  function tick() {
+    if (clockEl && clockFormat) clockEl.textContent = clockFormat.format(new Date(now()));
+    document.querySelectorAll("[data-since-ms]").forEach(function (el) {
+      var since = Number(el.dataset.sinceMs);
+      if (since) el.textContent = String(Math.max(0, Math.floor((now() - since) / 60000)));
+    });
+  }
+  setInterval(tick, 15000);
+  if (clockEl) setInterval(function () { if (clockFormat) clockEl.textContent = clockFormat.format(new Date(now())); }, 1000);
+  tick();
+
+  /* ---------------------------------------------------------------- sound */
+
+  var audioCache = {};
+  var soundUnlocked = false;
+  function clip(name) {
+    if (!audioCache[name]) {
+      audioCache[name] = new Audio(body.dataset.static + "/audio/" + name + ".ogg");
+      audioCache[name].preload = "auto";
+    }
+    return audioCache[name];
+  }
+  function playClip(name) {
+    return new Promise(function (resolve) {
+      var a = clip(name);
+      var finished = false;
+      var end = function () {
+        if (finished) return;
+        finished = true;
+        a.removeEventListener("ended", end);
+        a.removeEventListener("error", end);
+        resolve();
+      };
+      a.addEventListener("ended", end);
+      a.addEventListener("error", end);
+      a.currentTime = 0;
+      var p = a.play();
+      if (p && p.catch) p.catch(end);
+      setTimeout(end, 6000); // never wait forever on a broken clip
+    });
+  }
+  function playClips(names) {
+    return names.reduce(function (chain, name) {
+      return chain.then(function () { return playClip(name); });
+    }, Promise.resolve());
+  }
+  function mandarinVoice() {
+    if (!("speechSynthesis" in window)) return null;
+    var voices = window.speechSynthesis.getVoices() || [];
+    for (var i = 0; i < voices.length; i++) {
+      if (/^(zh|cmn)/i.test(voices[i].lang)) return voices[i];
+    }
+    return null;
+  }
+  function speak(text, clips) {
+    var voice = mandarinVoice();
+    if (!voice) return playClips(clips);
+    return playClip(clips[0]).then(function () {
+      return new Promise(function (resolve) {
+        var u = new SpeechSynthesisUtterance(text);
+        u.voice = voice;
+        u.lang = voice.lang;
+        u.rate = 0.85;
+        u.onend = resolve;
+        u.onerror = resolve;
+        window.speechSynthesis.speak(u);
+        setTimeout(resolve, 10000);
+      });
+    });
+  }
+  function muted() {
+    try {
+      return localStorage.getItem("hall.muted") === "1";
+    } catch (e) {
+      return false;
+    }
+  }
+  function setupSoundControls() {
+    var toggle = document.getElementById("sound-toggle");
+    var enable = document.getElementById("sound-enable");
+    var paint = function () {
+      if (!toggle) return;
+      toggle.textContent = muted() ? toggle.dataset.off : toggle.dataset.on;
+      toggle.setAttribute("aria-pressed", muted() ? "false" : "true");
+    };
+    var unlock = function () {
+      soundUnlocked = true;
+      if (enable) enable.hidden = true;
+      clip("chime").load();
+    };
+    if (toggle) {
+      toggle.addEventListener("click", function () {
+        try {
+          localStorage.setItem("hall.muted", muted() ? "0" : "1");
+        } catch (e) { /* private mode: the switch lasts this page */ }
+        paint();
+      });
+    }
+    paint();
+    // Browsers block sound until a gesture. Probe at volume 0 (muted playback is always
+    // allowed, so it would prove nothing) and ask once if blocked.
+    var probe = clip("chime");
+    probe.volume = 0;
+    var p = probe.play();
+    var restore = function () {
+      probe.pause();
+      probe.currentTime = 0;
+      probe.volume = 1;
+    };
+    if (p && p.then) {
+      p.then(function () { restore(); unlock(); }, function () {
+        restore();
+        if (enable && !soundUnlocked) enable.hidden = false;
+      });
+    } else {
+      restore();
+    }
+    document.addEventListener("pointerdown", unlock, { once: true });
+    document.addEventListener("keydown", unlock, { once: true });
+  }
+
+  /* ------------------------------------------------------- wall: announce each call once */
+
+  if (view === "wall") {
+    var ANNOUNCE_MS = 7000;
+    var FRESH_MS = 120000; // calls older than this (seen after a reconnect) are not re-announced
+    var seen = {};
+    var queue = [];
+    var playing = false;
+    var box = document.getElementById("announce");
+    document.querySelectorAll("#recent-calls [data-call-id]").forEach(function (li) {
+      seen[li.dataset.callId] = true;
+    });
+    var fill = function (cls, text) {
+      var el = box.querySelector(cls);
+      if (el) el.textContent = text;
+    };
+    var next = function () {
+      if (playing || !queue.length) return;
+      var call = queue.shift();
+      playing = true;
+      fill(".announce-ticket", call.ticket);
+      fill(".announce-window", call.windowLabel);
+      fill(".announce-main", call.text);
+      fill(".announce-sub", call.sub);
+      box.hidden = false;
+      var sound = muted() || !soundUnlocked ? Promise.resolve()
+        : speak(call.speech, (call.clips || "").split(" ").filter(Boolean));
+      var shown = new Promise(function (resolve) { setTimeout(resolve, ANNOUNCE_MS); });
+      Promise.all([sound, shown]).then(function () {
+        box.hidden = true;
+        playing = false;
+        setTimeout(next, 400);
+      });
+    };
+    var collect = function () {
+      var fresh = [];
+      document.querySelectorAll("#recent-calls [data-call-id]").forEach(function (li) {
+        var d = li.dataset;
+        if (seen[d.callId]) return;
+        seen[d.callId] = true;
+        if (now() - Number(d.atMs) > FRESH_MS) return;
+        fresh.push({
+          at: Number(d.atMs), ticket: d.ticket, windowLabel: d.windowLabel, text: d.text,
+          sub: d.sub, speech: d.speech, clips: d.clips
+        });
+      });
+      fresh.sort(function (a, b) { return a.at - b.at; });
+      queue = queue.concat(fresh);
+      next();
+    };
+    body.addEventListener("htmx:wsAfterMessage", collect);
+    setupSoundControls();
+  }
+
+  /* ------------------------------------------------- tablet: cover request alert sound */
+
+  if (view === "tablet") {
+    var alertTimer = null;
+    var checkCover = function () {
+      var el = document.getElementById("cover-alert");
+      var active = el && el.dataset.active === "true";
+      var mine = body.dataset.post === "B" || body.dataset.post === "director";
+      if (active && mine && !alertTimer) {
+        playClip("alert");
+        alertTimer = setInterval(function () { playClip("alert"); }, 30000);
+      } else if (!(active && mine) && alertTimer) {
+        clearInterval(alertTimer);
+        alertTimer = null;
+      }
+    };
+    body.addEventListener("htmx:wsAfterMessage", checkCover);
+    checkCover();
+  }
+
+  /* ------------------------------------------------------------- resident ticket page */
+
+  if (view === "ticket") {
+    var lastState = (document.getElementById("ticket-status") || {}).dataset;
+    lastState = lastState ? lastState.state : "";
+    body.addEventListener("htmx:wsAfterMessage", function () {
+      var el = document.getElementById("ticket-status");
+      var state = el ? el.dataset.state : "";
+      if (state === "called" && lastState !== "called" && navigator.vibrate) {
+        navigator.vibrate([400, 150, 400]);
+      }
+      lastState = state;
+    });
+  }
+
+  /* ------------------------------------------------------------------------ kiosk */
+
+  if (view === "kiosk") {
+    var area = document.getElementById("ticket-area");
+    var mainEl = document.getElementById("kiosk-main");
+    var busy = document.getElementById("kiosk-busy");
+    var lastTouch = Date.now();
+    var backTimer = null;
+    var issuing = false;
+
+    var back = function () {
+      clearTimeout(backTimer);
+      area.hidden = true;
+      area.innerHTML = "";
+      mainEl.hidden = false;
+      var prio = document.getElementById("priority");
+      if (prio) prio.checked = false;
+    };
+    var show = function (v) {
+      var tpl = document.getElementById("ticket-template");
+      area.innerHTML = "";
+      area.appendChild(tpl.content.cloneNode(true));
+      var slot = function (name, text) {
+        var el = area.querySelector('[data-slot="' + name + '"]');
+        if (!el) return;
+        if (text) el.textContent = text;
+        else el.hidden = true;
+      };
+      var windows = (v.windows || []).map(function (n) {
+        return say("window.label", { number: n });
+      }).join(say("list.sep"));
+      slot("number", v.number);
+      slot("service_name", v.service_name);
+      slot("ahead", v.ahead > 0 ? say("kiosk.ahead", { ahead: v.ahead }) : say("ticket.next"));
+      slot("wait", v.ahead > 0 ? say("kiosk.wait", { minutes: v.wait_minutes }) : "");
+      slot("windows", windows ? say("kiosk.go_windows", { windows: windows }) : "");
+      slot("issued_at", say("kiosk.issued_at", { time: v.issued_at }));
+      var qr = area.querySelector('[data-slot="qr"]');
+      if (qr) qr.innerHTML = v.qr_svg || ""; // server-made SVG (segno), not user text
+      mainEl.hidden = true;
+      area.hidden = false;
+      if (body.dataset.autoPrint === "true") window.print();
+      backTimer = setTimeout(back, 30000);
+    };
+    document.addEventListener("pointerdown", function () { lastTouch = Date.now(); });
+    document.addEventListener("click", function (e) {
+      if (e.target.closest("[data-kiosk-done]")) {
+        back();
+        return;
+      }
+      var btn = e.target.closest("button[data-service]");
+      if (!btn || issuing) return;
+      issuing = true;
+      busy.hidden = false;
+      var prio = document.getElementById("priority");
+      command({ type: "ticket.issue", service: btn.dataset.service, priority: !!(prio && prio.checked) })
+        .then(function (data) {
+          if (data.ticket_view) show(data.ticket_view);
+        })
+        .catch(function () { /* toast shown */ })
+        .then(function () {
+          issuing = false;
+          busy.hidden = true;
+        });
+    });
+    // The kiosk has no live socket: refresh the service list (open / closed) when idle.
+    setInterval(function () {
+      if (!area.hidden || issuing || Date.now() - lastTouch < 30000) return;
+      fetch(location.href, { credentials: "same-origin" }).then(function (r) {
+        return r.ok ? r.text() : null;
+      }).then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("kiosk-services");
+        var old = document.getElementById("kiosk-services");
+        if (fresh && old) old.replaceWith(document.importNode(fresh, true));
+      }).catch(function () { /* try again next minute */ });
+    }, 60000);
+  }
+})();

@@ -1,0 +1,678 @@
+"""The screens: every page and fragment renders from a realistic Kaiyuan state, fragments
+carry their ids for htmx's out-of-band swaps, text is escaped and comes from the catalog."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import msgspec
+import pytest
+
+from hall.config import HallConfig, default_hall_path, load_hall
+from hall.i18n import CATALOG, EN, ERROR_CODES, ZH, error_catalog, error_message, t
+from hall.kiosk import (
+    Renderer,
+    call_clips,
+    count_day,
+    director_context,
+    kiosk_context,
+    kiosk_setup_context,
+    login_context,
+    qr_svg,
+    speech,
+    static_dir,
+    tablet_context,
+    templates_dir,
+    ticket_context,
+    ticket_view,
+    wall_context,
+)
+from hall.kiosk.contexts import PageContext
+
+TZ = ZoneInfo("Asia/Shanghai")
+MORNING = datetime(2026, 11, 27, 10, 42, tzinfo=TZ)  # a Friday, winter hours
+EVENING = datetime(2026, 11, 27, 17, 41, tzinfo=TZ)  # after closing: extended service
+
+
+# --- a realistic public state ------------------------------------------------------------
+
+
+def at(moment: datetime, minutes_ago: float) -> str:
+    return (moment - timedelta(minutes=minutes_ago)).isoformat()
+
+
+def post(hall: HallConfig, staff: str, state: str, since: str | None, reason: str = "") -> dict:
+    person = hall.person(staff)
+    out: dict[str, Any] = {
+        "staff": staff,
+        "name": person.name if person else staff,
+        "state": state,
+        "since": since,
+    }
+    if reason:
+        out["reason"] = reason
+    return out
+
+
+def ticket(
+    number: str,
+    issued: str,
+    *,
+    status: str = "waiting",
+    window: int | None = None,
+    priority: bool = False,
+    recalls: int = 0,
+    called_at: str | None = None,
+) -> dict:
+    out: dict[str, Any] = {
+        "number": number,
+        "service": number[0],
+        "priority": priority,
+        "status": status,
+        "issued_at": issued,
+        "window": window,
+        "recalls": recalls,
+    }
+    if called_at:
+        out["called_at"] = called_at
+    return out
+
+
+def build_state(hall: HallConfig, now: datetime, plan: dict[int, dict[str, Any]]) -> dict:
+    """`plan[n]`: status, a/b (state, minutes ago, reason), serving ticket; tickets in
+    `queue` are made from each window's `waiting` list."""
+    windows, called, waiting = [], [], []
+    for w in hall.windows:
+        p = plan[w.number]
+        a_state, a_ago, reason = p.get("a", ("off", 120, ""))
+        b_state, b_ago, _ = p.get("b", ("present", 120, ""))
+        serving = p.get("serving")
+        if serving is not None:
+            called.append(serving)
+        mine = p.get("queue", [])
+        waiting.extend(mine)
+        windows.append(
+            {
+                "number": w.number,
+                "name": w.name,
+                "status": p["status"],
+                "services": list(w.services),
+                "a": post(hall, w.a, a_state, at(now, a_ago), reason),
+                "b": post(hall, w.b, b_state, at(now, b_ago)),
+                "serving": serving,
+                "waiting": len(mine),
+            }
+        )
+    queue = called + waiting
+    staffed = sum(1 for w in windows if w["status"] in ("staffed", "covered"))
+    return {
+        "hall": hall.id,
+        "name": hall.name,
+        "at": now.isoformat(),
+        "last_event_id": "1764211320000-0",
+        "open": now.hour < 17 or (now.hour == 17 and now.minute < 30),
+        "windows": windows,
+        "queue": queue,
+        "occupancy": {
+            "in_hall": len(queue),
+            "waiting": len(waiting),
+            "being_served": len(called),
+            "staffed_windows": staffed,
+            "open_windows": sum(1 for w in windows if w["status"] != "closed"),
+            "windows": len(windows),
+        },
+    }
+
+
+def morning_state(hall: HallConfig, now: datetime = MORNING) -> dict:
+    def q(n: str, ago: float, **kw: Any) -> dict:
+        return ticket(n, at(now, ago), **kw)
+
+    def serving(n: str, issued: float, called: float, window: int, **kw: Any) -> dict:
+        return ticket(
+            n, at(now, issued), status="called", window=window, called_at=at(now, called), **kw
+        )
+
+    return build_state(
+        hall,
+        now,
+        {
+            1: {
+                "status": "staffed",
+                "a": ("present", 160, ""),
+                "serving": serving("A012", 25, 3, 1),
+                "queue": [q("A013", 18, priority=True), q("A014", 12), q("A015", 4)],
+            },
+            2: {
+                "status": "away",
+                "a": ("away", 6, "break"),
+                "queue": [q("D007", 15), q("D008", 9)],
+            },
+            3: {
+                "status": "uncovered",
+                "a": ("away", 17, "meeting"),
+                "queue": [q("C004", 31), q("C005", 20), q("C006", 11), q("C007", 2)],
+            },
+            4: {
+                "status": "covered",
+                "a": ("away", 14, "field"),
+                "b": ("covering", 3, ""),
+                "serving": serving("E005", 22, 2, 4, recalls=1),
+                "queue": [q("E006", 10), q("A016", 1, window=4)],
+            },
+            5: {"status": "unstaffed", "a": ("off", 160, "")},
+            6: {
+                "status": "staffed",
+                "a": ("present", 150, ""),
+                "serving": serving("G003", 12, 6, 6),
+            },
+            7: {"status": "staffed", "a": ("present", 155, ""), "queue": [q("B009", 7)]},
+        },
+    )
+
+
+def evening_state(hall: HallConfig, now: datetime = EVENING) -> dict:
+    plan: dict[int, dict[str, Any]] = {
+        n: {"status": "closed", "a": ("off", 11, "")} for n in range(1, 8)
+    }
+    plan[1] = {
+        "status": "extended",
+        "a": ("present", 200, ""),
+        "serving": ticket("A041", at(now, 40), status="called", window=1, called_at=at(now, 6)),
+        "queue": [ticket("A042", at(now, 30)), ticket("A043", at(now, 26))],
+    }
+    plan[3] = {
+        "status": "extended",
+        "a": ("away", 20, "back_office"),
+        "b": ("covering", 15, ""),
+        "queue": [ticket("C019", at(now, 35))],
+    }
+    return build_state(hall, now, plan)
+
+
+def all_status_state(hall: HallConfig) -> dict:
+    """One window in each of the seven statuses (not a moment that occurs, but every tile)."""
+    state = morning_state(hall)
+    state["windows"][5]["status"] = "extended"
+    state["windows"][6]["status"] = "closed"
+    return state
+
+
+def events_today(hall: HallConfig, now: datetime = MORNING) -> list[dict]:
+    seq = 0
+
+    def ev(kind: str, ago: float, **fields: Any) -> dict:
+        nonlocal seq
+        seq += 1
+        moment = now - timedelta(minutes=ago)
+        stamp = int(moment.timestamp() * 1000)
+        return {
+            "id": f"{stamp}-{seq}",
+            "hall": hall.id,
+            "type": kind,
+            "at": moment.isoformat(),
+            **fields,
+        }
+
+    def tk(n: str, issued_ago: float) -> dict:
+        return ticket(n, at(now, issued_ago))
+
+    return [
+        ev("window.opened", 162, window=1),
+        ev("presence.changed", 160, window=1, post="A", staff="chen-shaoli", state="present"),
+        ev("ticket.issued", 60, ticket=tk("A010", 60)),
+        ev("ticket.called", 55, ticket=tk("A010", 60), window=1, staff="chen-shaoli"),
+        ev("ticket.finished", 45, ticket=tk("A010", 60), window=1, staff="chen-shaoli"),
+        ev("rating.given", 44, window=1, ticket="A010", staff="chen-shaoli", score=5),
+        ev("ticket.issued", 40, ticket=tk("C003", 40)),
+        ev("ticket.called", 35, ticket=tk("C003", 40), window=3, staff="su-weiyu"),
+        ev("ticket.no_show", 33, ticket=tk("C003", 40), window=3),
+        ev(
+            "absence.recorded",
+            30,
+            window=2,
+            staff="wei-xiaojing",
+            started=at(now, 45),
+            ended=at(now, 30),
+            seconds=900,
+            minutes=15.0,
+            covered_by=None,
+            late=True,
+        ),
+        ev(
+            "presence.changed",
+            17,
+            window=3,
+            post="A",
+            staff="su-weiyu",
+            state="away",
+            reason="meeting",
+        ),
+        ev("ticket.called", 8, ticket=tk("E005", 22), window=4, staff="cai-wenkeng"),
+        ev("cover.requested", 7, window=3, staff="liu-wenzhi"),
+        ev("cover.escalated", 5, window=3),
+        ev("ticket.overdue", 4, ticket=tk("C004", 31)),
+        ev("ticket.called", 3, ticket=tk("A012", 25), window=1, staff="chen-shaoli"),
+        ev("ticket.recalled", 2, ticket=tk("E005", 22), window=4, recalls=1),
+        ev("ticket.transferred", 1, ticket=tk("A016", 1), window=1, to_window=4),
+        ev("ticket.finished", 0.5, ticket=tk("G002", 30), window=6, staff="xie-shanhong"),
+    ]
+
+
+def calls_of(events: list[dict]) -> list[dict]:
+    return [e for e in events if e["type"] in ("ticket.called", "ticket.recalled")]
+
+
+# --- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hall() -> HallConfig:
+    return load_hall(default_hall_path())
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+def every_page(hall: HallConfig, lang: str = ZH) -> list[tuple[str, PageContext]]:
+    state = all_status_state(hall)
+    events = events_today(hall)
+    return [
+        ("wall", wall_context(hall, state, calls_of(events), lang, MORNING)),
+        ("wall", wall_context(hall, evening_state(hall), [], lang, EVENING)),
+        ("tablet", tablet_context(hall, state, 3, "liu-wenzhi", lang, MORNING)),
+        ("tablet", tablet_context(hall, state, 4, "yang-zhirong", lang, MORNING)),
+        ("kiosk", kiosk_context(hall, state, lang, MORNING, "tok-123")),
+        ("kiosk", kiosk_context(hall, evening_state(hall), lang, EVENING, "tok-123")),
+        ("director", director_context(hall, state, events, lang, MORNING)),
+        ("ticket", ticket_context(hall, state, "C006", lang, MORNING)),
+        ("ticket", ticket_context(hall, state, "A012", lang, MORNING)),
+        ("ticket", ticket_context(hall, state, "A001", lang, MORNING)),
+        ("login", login_context([hall], lang, next_url="/halls/kaiyuan/director")),
+        ("kiosk_setup", kiosk_setup_context(hall, lang, base_url="http://hall.local")),
+    ]
+
+
+# --- a tiny HTML reader ------------------------------------------------------------------
+
+
+class Roots(HTMLParser):
+    """The top-level elements of a fragment, and every id in a document."""
+
+    VOID: ClassVar = frozenset({"meta", "link", "br", "img", "input", "hr", "source", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.roots: list[dict[str, str | None]] = []
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.append(str(found["id"]))
+        if self.depth == 0:
+            self.roots.append(found)
+        if tag not in self.VOID:
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.VOID:
+            self.depth -= 1
+
+
+def parse(html: str) -> Roots:
+    reader = Roots()
+    reader.feed(html)
+    reader.close()
+    return reader
+
+
+# --- the tests ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", [ZH, EN])
+def test_every_page_renders_with_its_fragments(
+    hall: HallConfig, renderer: Renderer, lang: str
+) -> None:
+    for name, ctx in every_page(hall, lang):
+        html = renderer.page(name, ctx, csrf="csrf-xyz")
+        assert html.startswith("<!doctype html>")
+        page_ids = parse(html).ids
+        frags = renderer.fragments(name, ctx)
+        for frag_id, frag in frags.items():
+            roots = parse(frag).roots
+            assert len(roots) == 1, (name, frag_id)
+            assert roots[0]["id"] == frag_id
+            assert roots[0]["hx-swap-oob"] == "true"
+            assert page_ids.count(frag_id) == 1, (name, frag_id)
+            assert frag in html, f"{name}: the page holds fragment {frag_id} as sent"
+        assert len(page_ids) == len(set(page_ids)), name
+
+
+def test_fragment_ids_per_view(hall: HallConfig, renderer: Renderer) -> None:
+    state = morning_state(hall)
+    events = events_today(hall)
+    windows = [f"window-{n}" for n in range(1, 8)]
+    wall = renderer.fragments("wall", wall_context(hall, state, calls_of(events), ZH, MORNING))
+    assert list(wall) == [
+        "clock-hours",
+        *windows,
+        "calling",
+        "recent-calls",
+        "extended-banner",
+        "occupancy",
+    ]
+    tablet = renderer.fragments("tablet", tablet_context(hall, state, 3, None, ZH, MORNING))
+    assert list(tablet) == ["window-3", "cover-alert", "posts", "serving", "queue-3"]
+    director = renderer.fragments("director", director_context(hall, state, events, ZH, MORNING))
+    assert list(director) == [
+        "clock-hours",
+        "occupancy",
+        *windows,
+        "alerts",
+        "counters",
+        "timeline",
+    ]
+    ticket = renderer.fragments("ticket", ticket_context(hall, state, "A013", ZH, MORNING))
+    assert list(ticket) == ["ticket-status"]
+    kiosk = renderer.fragments("kiosk", kiosk_context(hall, state, ZH, MORNING, "t"))
+    assert list(kiosk) == ["kiosk-services"]
+
+
+def test_live_pages_connect_their_view_socket(hall: HallConfig, renderer: Renderer) -> None:
+    state = morning_state(hall)
+    wall = renderer.page("wall", wall_context(hall, state, [], ZH, MORNING), ws_token="a b")
+    assert 'hx-ext="ws" ws-connect="/ws/halls/kaiyuan/view/wall?token=a%20b"' in wall
+    tablet = renderer.page("tablet", tablet_context(hall, state, 3, "su-weiyu", ZH, MORNING))
+    assert 'ws-connect="/ws/halls/kaiyuan/view/window-3"' in tablet
+    ticket = renderer.page("ticket", ticket_context(hall, state, "A013", ZH, MORNING))
+    assert 'ws-connect="/ws/halls/kaiyuan/view/ticket-A013"' in ticket
+    director = renderer.page("director", director_context(hall, state, [], ZH, MORNING))
+    assert 'ws-connect="/ws/halls/kaiyuan/view/director"' in director
+    for html in (wall, tablet, ticket, director):
+        assert 'id="conn-overlay"' in html
+    kiosk = renderer.page("kiosk", kiosk_context(hall, state, ZH, MORNING, "tok"))
+    assert "ws-connect" not in kiosk
+    assert 'data-token="tok"' in kiosk
+
+
+def test_tablet_fragments_do_not_depend_on_the_viewer(hall: HallConfig, renderer: Renderer) -> None:
+    state = morning_state(hall)
+    views = [
+        renderer.fragments("tablet", tablet_context(hall, state, 3, viewer, ZH, MORNING))
+        for viewer in ("su-weiyu", "liu-wenzhi", "wang-manshu", None)
+    ]
+    assert all(v == views[0] for v in views)
+    pages = {
+        viewer: renderer.page("tablet", tablet_context(hall, state, 3, viewer, ZH, MORNING))
+        for viewer in ("su-weiyu", "liu-wenzhi", "wang-manshu", None)
+    }
+    assert 'data-post="A"' in pages["su-weiyu"]
+    assert 'data-post="B"' in pages["liu-wenzhi"]
+    assert 'data-post="director"' in pages["wang-manshu"]
+    assert 'data-post=""' in pages[None]
+
+
+def test_wall_tiles_show_each_status(hall: HallConfig, renderer: Renderer) -> None:
+    state = all_status_state(hall)
+    frags = renderer.fragments("wall", wall_context(hall, state, [], ZH, MORNING))
+    expect = {
+        1: ("st-staffed", "在岗"),
+        2: ("st-away", "暂离"),
+        3: ("st-uncovered", "无人顶岗"),
+        4: ("st-covered", "B岗顶岗"),
+        5: ("st-unstaffed", "未到岗"),
+        6: ("st-extended", "延时服务"),
+        7: ("st-closed", "已下班"),
+    }
+    for number, (css, word) in expect.items():
+        tile = frags[f"window-{number}"]
+        assert css in tile and word in tile, number
+    assert "休息" in frags["window-2"] and ">6<" in frags["window-2"]  # reason, minutes
+    assert "flashing" in frags["window-3"] and "会议" in frags["window-3"]
+    assert "蔡文铿" in frags["window-4"]  # the covering B-post
+    assert "A012" in frags["window-1"]
+    lunch = datetime(2026, 11, 27, 12, 30, tzinfo=TZ)
+    state = build_state(hall, lunch, {n: {"status": "closed"} for n in range(1, 8)})
+    tile = renderer.fragments("wall", wall_context(hall, state, [], ZH, lunch))["window-7"]
+    assert "休息中" in tile and "14:30 开放" in tile  # a closed window says when it opens
+
+
+def test_wall_calls_and_extended_banner(hall: HallConfig, renderer: Renderer) -> None:
+    events = events_today(hall)
+    ctx = wall_context(hall, morning_state(hall), calls_of(events) + events, ZH, MORNING)
+    assert ctx.calling is not None and ctx.calling.ticket == "E005" and ctx.calling.recall
+    assert [c.ticket for c in ctx.calls] == ["E005", "A012", "E005", "C003", "A010"]
+    frags = renderer.fragments("wall", ctx)
+    assert "请 E005 号到 4 号窗口办理" in frags["calling"]
+    assert "Ticket E005, please go to window 4" in frags["calling"]
+    assert frags["recent-calls"].count("data-call-id=") == 5
+    assert "hidden" in frags["extended-banner"]
+    evening = renderer.fragments("wall", wall_context(hall, evening_state(hall), [], ZH, EVENING))
+    assert "1、3 号窗口延时服务" in evening["extended-banner"]
+    assert "hidden" not in evening["extended-banner"]
+    assert "已下班" in evening["window-2"]
+
+
+def test_spoken_call_and_clips() -> None:
+    assert speech("A012", 3) == "请 A 零一二 号，到 三 号窗口办理"
+    assert speech("B1000", 12).endswith("十二 号窗口办理")
+    assert call_clips("A012", 3) == [
+        "chime", "qing", "lA", "d0", "d1", "d2", "hao", "dao", "d3", "window",
+    ]  # fmt: skip
+    assert call_clips("C101", 23)[-4:] == ["d2", "d10", "d3", "window"]
+    audio = static_dir() / "audio"
+    for clip in {*call_clips("ABCDEFG0123456789", 99), "alert", *call_clips("X", 10)}:
+        assert (audio / f"{clip}.ogg").is_file(), clip
+
+
+def test_tablet_cover_alert_and_buttons(hall: HallConfig) -> None:
+    state = morning_state(hall)
+    uncovered = tablet_context(hall, state, 3, "liu-wenzhi", ZH, MORNING)
+    assert uncovered.cover_alert.active
+    assert uncovered.cover_alert.buttons[0].command == "cover.start"
+    assert [r.number for r in uncovered.queue] == ["C004", "C005", "C006", "C007"]
+    covered = tablet_context(hall, state, 4, "cai-wenkeng", ZH, MORNING)
+    assert not covered.cover_alert.active
+    assert covered.posts[1].buttons[-1].command == "cover.end"
+    assert [r.number for r in covered.queue] == ["E006", "A016"]
+    assert covered.queue[1].transferred
+    call = covered.serving.buttons[0]
+    assert call.command == "ticket.call" and call.disabled  # a ticket is at the window
+    staffed = tablet_context(hall, state, 7, "wu-guohao", ZH, MORNING)
+    assert not staffed.serving.buttons[0].disabled
+    assert not tablet_context(hall, state, 2, None, ZH, MORNING).cover_alert.active
+
+
+def test_unstaffed_window_asks_for_cover_after_cover_after(hall: HallConfig) -> None:
+    opening = datetime(2026, 11, 27, 8, 5, tzinfo=TZ)
+    state = build_state(hall, opening, {n: {"status": "unstaffed"} for n in range(1, 8)})
+    assert not tablet_context(hall, state, 5, None, ZH, opening).cover_alert.active
+    later = opening + timedelta(minutes=6)
+    state = build_state(hall, later, {n: {"status": "unstaffed"} for n in range(1, 8)})
+    assert tablet_context(hall, state, 5, None, ZH, later).cover_alert.active
+
+
+def test_kiosk_issuing_and_closed(hall: HallConfig, renderer: Renderer) -> None:
+    open_ctx = kiosk_context(hall, morning_state(hall), ZH, MORNING, "tok")
+    assert open_ctx.issuing and len(open_ctx.services) == 7
+    html = renderer.page("kiosk", open_ctx)
+    assert 'data-service="A"' in html and "党群服务" in html and 'id="ticket-template"' in html
+    lunch = datetime(2026, 11, 27, 12, 30, tzinfo=TZ)
+    state = build_state(hall, lunch, {n: {"status": "closed"} for n in range(1, 8)})
+    state["open"] = False
+    closed = kiosk_context(hall, state, ZH, lunch, "tok")
+    assert not closed.issuing and "14:30" in closed.closed_note
+    frag = renderer.fragments("kiosk", closed)["kiosk-services"]
+    assert "已停止取号" in frag and "data-service" not in frag
+
+
+def test_ticket_view_for_the_kiosk(hall: HallConfig) -> None:
+    state = morning_state(hall)
+    view = ticket_view(hall, state, "C006", MORNING, base_url="http://hall.local/")
+    assert view["number"] == "C006" and view["service_name"] == "卫生计生"
+    assert view["ahead"] == 2 and view["windows"] == [3]
+    assert view["url"] == "http://hall.local/halls/kaiyuan/tickets/C006"
+    assert view["qr_svg"].startswith("<svg") and 'class="qr"' in view["qr_svg"]
+    assert view["wait_minutes"] == 16  # 2 ahead x 8 min, window 3 unattended: counted as 1
+    assert view["issued_at"] == "10:31"
+    msgspec.json.encode(view)  # goes into the JSON response as it is
+    transferred = ticket_view(hall, state, "A016", MORNING, service_minutes=5)
+    assert transferred["windows"] == [4] and transferred["ahead"] == 1
+    assert transferred["wait_minutes"] == 5
+    with pytest.raises(KeyError):
+        ticket_view(hall, state, "Z999", MORNING)
+
+
+def test_resident_ticket_page(hall: HallConfig, renderer: Renderer) -> None:
+    state = morning_state(hall)
+
+    def status(number: str, lang: str = ZH) -> str:
+        ctx = ticket_context(hall, state, number, lang, MORNING)
+        return renderer.fragments("ticket", ctx)["ticket-status"]
+
+    assert "前面还有 2 人" in status("C006")
+    assert "下一位就是您" in status("C004")
+    assert "请到 1 号窗口" in status("A012")
+    assert "已办结" in status("A001")
+    assert "Please go to window 1" in status("A012", EN)
+
+
+def test_director_counters_alerts_and_timeline(hall: HallConfig, renderer: Renderer) -> None:
+    events = events_today(hall)
+    counts = count_day(events)
+    assert (counts.issued, counts.served, counts.no_shows) == (2, 2, 1)
+    assert counts.avg_wait_minutes == 11.5  # (5 + 5 + 14 + 22) / 4
+    assert counts.avg_service_minutes == 10.0
+    assert (counts.absences, counts.late, counts.avg_rating) == (1, 1, 5.0)
+    ctx = director_context(hall, morning_state(hall), events, ZH, MORNING)
+    kinds = [a.kind for a in ctx.alerts]
+    assert kinds == [
+        "ev-ticket-overdue",
+        "ev-cover-escalated",
+        "ev-cover-requested",
+        "ev-absence-recorded",
+    ]
+    assert ctx.timeline[0].kind == "ev-ticket-finished"
+    assert len(ctx.timeline) == len(events)
+    frags = renderer.fragments("director", ctx)
+    assert "C004 号已等候超过 30 分钟" in frags["alerts"]
+    assert "按迟到处理" in frags["alerts"]
+    assert "刘文智" in frags["alerts"]
+    many = events * 10
+    assert len(director_context(hall, morning_state(hall), many, ZH, MORNING).timeline) == 50
+
+
+def test_names_are_escaped(hall: HallConfig, renderer: Renderer) -> None:
+    evil = "<script>alert(1)</script>"
+    state = morning_state(hall)
+    for w in state["windows"]:
+        w["name"] = evil
+        w["a"]["name"] = evil
+        w["b"]["name"] = evil
+    events = events_today(hall)
+    for name, ctx in [
+        ("wall", wall_context(hall, state, calls_of(events), ZH, MORNING)),
+        ("tablet", tablet_context(hall, state, 4, None, ZH, MORNING)),
+        ("tablet", tablet_context(hall, state, 3, None, ZH, MORNING)),
+        ("director", director_context(hall, state, events, ZH, MORNING)),
+    ]:
+        html = renderer.page(name, ctx, csrf='"><script>')
+        assert "<script>alert" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert '"><script>' not in html
+    odd = msgspec.structs.replace(
+        hall,
+        name=evil,
+        staff=tuple(msgspec.structs.replace(s, name=evil) for s in hall.staff),
+    )
+    for name, ctx in every_page(odd):
+        assert "<script>alert" not in renderer.page(name, ctx), name
+
+
+def test_catalog_is_complete() -> None:
+    assert set(CATALOG[ZH]) == set(CATALOG[EN])
+    fields = re.compile(r"{(\w+)")
+    for key, zh in CATALOG[ZH].items():
+        if key == "date.line":  # English names the month, Chinese numbers it
+            continue
+        assert set(fields.findall(zh)) == set(fields.findall(CATALOG[EN][key])), key
+        assert zh.strip() and CATALOG[EN][key].strip(), key
+    for code in ERROR_CODES:
+        assert f"error.{code}" in CATALOG[ZH], code
+    assert error_message(ZH, "queue_not_empty", waiting=3) == "还有 3 人在等候本窗口，暂不能下班"
+    assert error_message(EN, "queue_not_empty", waiting=3).startswith("3 residents")
+    assert error_message(EN, "brand_new_code") == "Not done (brand_new_code)"
+    assert error_catalog(EN)["window_busy"].startswith("This window")
+    assert t("en-GB", "status.staffed") == "Staffed" and t("fr", "status.staffed") == "在岗"
+
+
+def test_templates_use_every_key_they_name() -> None:
+    keys = set(CATALOG[ZH])
+    named = re.compile(r"""L(?:\.text)?\(\s*['"]([\w.]+)['"]""")
+    for path in templates_dir().rglob("*.html"):
+        for key in named.findall(path.read_text(encoding="utf-8")):
+            assert key in keys, (path.name, key)
+
+
+TAG = re.compile(r"<[^>]*>", re.S)
+ATTR_BLOCK = re.compile(r"{% block body_attrs %}.*?{% endblock %}", re.S)
+JINJA = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}", re.S)
+WORDS = re.compile(r"[A-Za-z\u3400-\u9fff]")
+TEXT_ATTRS = re.compile(r"""\b(?:title|alt|placeholder|aria-label|label)\s*=\s*["']([^"']*)["']""")
+
+
+@pytest.mark.parametrize("path", sorted(templates_dir().rglob("*.html")), ids=lambda p: p.name)
+def test_templates_hold_no_words_of_their_own(path: Path) -> None:
+    """Every word on screen comes from hall.i18n: after removing Jinja expressions and
+    tags, no letters or Chinese characters remain, nor in text attributes."""
+    source = ATTR_BLOCK.sub("", path.read_text(encoding="utf-8"))
+    without_jinja = JINJA.sub("", source)
+    for value in TEXT_ATTRS.findall(without_jinja):
+        assert not WORDS.search(value), (path.name, value)
+    text = TAG.sub(" ", without_jinja)
+    leftover = WORDS.findall(text)
+    assert not leftover, (path.name, "".join(leftover)[:80])
+
+
+def test_static_script_holds_no_chinese_ui_text() -> None:
+    script = (static_dir() / "hall.js").read_text(encoding="utf-8")
+    assert not re.search(r"[\u3400-\u9fff]", script)
+    assert "http://" not in script and "https://" not in script  # no CDN, no remote anything
+
+
+def test_no_page_loads_anything_remote(hall: HallConfig, renderer: Renderer) -> None:
+    for name, ctx in every_page(hall):
+        html = renderer.page(name, ctx)
+        assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", html), name
+
+
+def test_vendored_htmx_matches_versions_md() -> None:
+    vendor = static_dir() / "vendor"
+    doc = (vendor / "VERSIONS.md").read_text(encoding="utf-8")
+    htmx = (vendor / "htmx.min.js").read_text(encoding="utf-8")
+    header = re.search(r'version:"(\d+\.\d+\.\d+)"', htmx)
+    assert header is not None
+    assert re.search(rf"`htmx\.org` \| {re.escape(header.group(1))} \|", doc)
+    assert header.group(1).startswith("2.0.")
+    assert re.search(r"`htmx-ext-ws` \| 2\.0\.\d+ \|", doc)
+    for name in ("htmx.min.js", "ws.js"):
+        digest = hashlib.sha256((vendor / name).read_bytes()).hexdigest()
+        assert f"`{name}`" in doc and digest in doc, name
+    for licence in ("LICENSE.htmx.txt", "LICENSE.htmx-ext-ws.txt"):
+        assert (vendor / licence).is_file()
+    assert "htmx:wsClose" in (vendor / "ws.js").read_text(encoding="utf-8")
+
+
+def test_qr_svg_is_inline_svg() -> None:
+    svg = qr_svg("http://hall.local/halls/kaiyuan/tickets/A001")
+    assert svg.startswith("<svg") and svg.endswith("</svg>") and "<?xml" not in svg
