@@ -47,7 +47,13 @@ def command_client(url: str, socket_timeout: float = COMMAND_SOCKET_TIMEOUT_SECO
         socket_timeout=socket_timeout,
         socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
         health_check_interval=HEALTH_CHECK_INTERVAL_SECONDS,
-        retry=Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.02), 1),
+        # Retry a stale connection once, but not a timeout: a Redis that does not answer
+        # (paused, overloaded) must give a quick 503, not two socket timeouts in a row.
+        retry=Retry(
+            ExponentialWithJitterBackoff(cap=0.25, base=0.02),
+            1,
+            supported_errors=(redis.exceptions.ConnectionError,),
+        ),
     )
 
 
