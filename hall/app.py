@@ -3,9 +3,10 @@ background tasks (stream tail, inbox consumer, ticker) in one task group."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import anyio
 from starlette.applications import Starlette
@@ -14,7 +15,7 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from hall import api
 from hall.auth import TokenBuckets
 from hall.config import HallConfig, load_halls
-from hall.engine import Engine, system_clock
+from hall.engine import Clock, Engine, system_clock
 from hall.errors_http import HANDLERS
 from hall.inbox import InboxApplier
 from hall.live.hub import Live
@@ -33,18 +34,29 @@ def hall_version() -> str:
         return "0+unknown"
 
 
-def create_app(settings: Settings, halls: dict[str, HallConfig] | None = None) -> Starlette:
+Background = Callable[[Services], Coroutine[Any, Any, None]]
+
+
+def create_app(
+    settings: Settings,
+    halls: dict[str, HallConfig] | None = None,
+    *,
+    clock: Clock | None = None,
+    background: Sequence[Background] = (),
+) -> Starlette:
+    """`clock` replaces the system clock (the demo's simulated day); each `background`
+    coroutine runs in the lifespan's task group with the hub's services."""
     halls = halls if halls is not None else load_halls(settings.config)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = Store(settings.redis_url, retention_ms=settings.retention_days * 86_400_000)
-        engine = Engine(halls, store, system_clock(settings.clock_offset))
+        engine = Engine(halls, store, clock or system_clock(settings.clock_offset))
         live = Live(engine, settings.redis_url)
         applier = InboxApplier(engine, store, settings.admin_token)
         consumer = InboxConsumer(settings.redis_url, list(halls), settings.hub_name, applier)
         rate, per = settings.command_rate
-        app.state.services = Services(
+        services = app.state.services = Services(
             settings=settings,
             halls=halls,
             store=store,
@@ -58,6 +70,8 @@ def create_app(settings: Settings, halls: dict[str, HallConfig] | None = None) -
                 tg.start_soon(live.run)
                 tg.start_soon(consumer.run)
                 tg.start_soon(run_ticker, engine, settings.ticker_interval)
+                for task in background:
+                    tg.start_soon(task, services)
                 yield
                 tg.cancel_scope.cancel()
         finally:
