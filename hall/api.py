@@ -66,7 +66,7 @@ async def require(request: Request) -> Principal:
 async def healthz(request: Request) -> Response:
     svc = services(request)
     redis_up = await svc.store.ping()
-    reader_up = svc.live.healthy
+    reader_up = svc.live.healthy and svc.inbox.healthy
     body = {
         "status": "ok" if redis_up and reader_up else "down",
         "redis": "up" if redis_up else "down",
@@ -143,11 +143,15 @@ async def login(request: Request) -> Response:
     svc = services(request)
     raw = await read_body(request, svc.settings.body_limit)
     try:
-        creds = msgspec.json.decode(raw, type=LoginBody)
-    except msgspec.ValidationError as e:
-        raise Invalid("invalid_field", str(e)) from None
+        body = msgspec.json.decode(raw)
     except msgspec.DecodeError as e:
         raise Invalid("malformed", f"body is not valid JSON: {e}") from None
+    if not isinstance(body, dict):
+        raise Invalid("malformed", "body must be a JSON object")
+    try:
+        creds = msgspec.convert(body, LoginBody)
+    except msgspec.ValidationError as e:
+        raise Invalid("invalid_field", str(e)) from None
     token, max_age = await staff_login(svc, creds.hall, creds.staff, creds.pin)
     response = JSONResponse({"token": token})
     set_session_cookie(response, token, max_age, svc.settings.secure_cookies)

@@ -62,6 +62,7 @@ def create_app(
             store=store,
             engine=engine,
             live=live,
+            inbox=consumer,
             buckets=TokenBuckets(rate, per),
             version=hall_version(),
         )

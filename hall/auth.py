@@ -8,6 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
 
@@ -71,10 +72,22 @@ async def authenticate(conn: HTTPConnection, store: Store, settings: Settings) -
     admin = settings.admin_token
     if admin and hmac.compare_digest(token.encode(), admin.encode()):
         return Principal(Actor("admin"), None, token)
+    if via_cookie and conn.scope["type"] == "websocket":
+        check_origin(conn, settings.origins)
     claims = await store.token_claims(token)
     if claims is None:
         raise Unauthorized("the token is unknown, expired or revoked")
     return Principal(_actor(claims), str(claims["hall"]), token, via_cookie, claims.get("csrf"))
+
+
+def check_origin(conn: HTTPConnection, allowed: tuple[str, ...]) -> None:
+    """A page on another site must not ride a session cookie into a websocket."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return  # not a browser: cookies there are set deliberately
+    if origin in allowed or urlsplit(origin).netloc == conn.headers.get("host"):
+        return
+    raise Forbidden(f"websocket from origin {origin} is not allowed (HALL_ORIGINS)")
 
 
 def _actor(claims: dict[str, Any]) -> Actor:

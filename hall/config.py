@@ -460,7 +460,7 @@ def _windows(
         field = f"windows[{i}]"
         table = _table(item, field)
         _only(table, _WINDOW_KEYS, field)
-        number = _int(_required(table, "number", field), f"{field}.number", minimum=1)
+        number = _int(_required(table, "number", field), f"{field}.number", minimum=1, maximum=999)
         _check_unique(
             [w.number for w in windows], number, f"{field}.number", f"window number {number}"
         )
@@ -551,12 +551,14 @@ def _ident(value: object, field: str) -> str:
     return text
 
 
-def _int(value: object, field: str, *, minimum: int) -> int:
+def _int(value: object, field: str, *, minimum: int, maximum: int | None = None) -> int:
     # bool is an int subclass in Python; `number = true` is a mistake, not 1.
     if not isinstance(value, int) or isinstance(value, bool):
         raise _Invalid(field, f"must be an integer, not {_kind(value)}")
     if value < minimum:
         raise _Invalid(field, f"must be at least {minimum}, not {value}")
+    if maximum is not None and value > maximum:
+        raise _Invalid(field, f"must be at most {maximum}, not {value}")
     return value
 
 

@@ -32,6 +32,7 @@ from hall.core import (
     initial_state,
     next_deadline,
 )
+from hall.core.access import check
 from hall.core.errors import Refused
 from hall.store.errors import Conflict, IdReused
 from hall.store.store import Idem, Store
@@ -63,9 +64,10 @@ class Outcome:
     repeated: bool = False
 
 
-def fingerprint(command: Command) -> str:
-    """Same command, same fingerprint, whatever the JSON's spacing or key order."""
-    return hashlib.sha256(encode_command(command)).hexdigest()
+def fingerprint(command: Command, actor: Actor) -> str:
+    """Same command from the same sender, same fingerprint, whatever the JSON's spacing or
+    key order."""
+    return hashlib.sha256(encode_command(command) + _encoder.encode(actor)).hexdigest()
 
 
 class Engine:
@@ -105,7 +107,8 @@ class Engine:
         cfg = self.halls[hall]
         idem = None
         if isinstance(command, Command) and command.id is not None:
-            idem = Idem(command.id, fingerprint(command))
+            check(cfg, command, actor)  # a repeat must not bypass who may send it
+            idem = Idem(command.id, fingerprint(command, actor))
             first = await self.store.idem_lookup(hall, command.id)
             if first is not None:
                 return _repeat(hall, command.id, idem, first)

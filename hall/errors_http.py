@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -26,7 +27,17 @@ async def on_store_error(request: Request, exc: Exception) -> Response:
     return error_response(503, "unavailable", f"the hall's store is unavailable: {exc}")
 
 
-HANDLERS = {DomainError: on_domain_error, StoreError: on_store_error}
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail))
+
+
+HANDLERS = {
+    DomainError: on_domain_error,
+    StoreError: on_store_error,
+    HTTPException: on_http_error,
+}
 
 
 class TooLarge(DomainError):

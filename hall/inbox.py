@@ -3,11 +3,14 @@ exactly like the HTTP command; a refusal goes to `hall:{HALL}:rejected`."""
 
 from __future__ import annotations
 
+import hmac
+
 import msgspec
 
 from hall import metrics
 from hall.auth import Unauthorized
 from hall.core import DomainError, decode_command
+from hall.core.errors import Forbidden
 from hall.core.model import Actor
 from hall.engine import Engine
 from hall.store.store import Store
@@ -35,13 +38,13 @@ class InboxApplier:
     async def _actor(self, hall: str, token: str) -> Actor:
         if not token:
             raise Unauthorized("the inbox entry has no `token` field")
-        if self.admin_token and token == self.admin_token:
+        if self.admin_token and hmac.compare_digest(token.encode(), self.admin_token.encode()):
             return Actor("admin")
         claims = await self.store.token_claims(token)
         if claims is None:
             raise Unauthorized("the token is unknown, expired or revoked")
         if claims.get("hall") != hall:
-            raise Unauthorized(f"the token belongs to hall {claims.get('hall')}, not {hall}")
+            raise Forbidden(f"this token belongs to hall {claims.get('hall')}, not {hall}")
         kind = claims["kind"]
         if kind in ("clerk", "director"):
             return Actor(kind, staff=claims["staff"])

@@ -11,6 +11,7 @@ from hall.config import HallConfig
 from hall.engine import Engine
 from hall.live.hub import Live
 from hall.settings import Settings
+from hall.store.reader import InboxConsumer
 from hall.store.store import Store
 
 
@@ -21,6 +22,7 @@ class Services:
     store: Store
     engine: Engine
     live: Live
+    inbox: InboxConsumer
     buckets: TokenBuckets
     version: str
     monotonic: Callable[[], float] = field(default=time.monotonic)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,8 @@ class Settings:
     admin_token: Secret | None = None
     # Browser origins allowed to open websockets with a session cookie (besides same-host).
     origins: tuple[str, ...] = ()
-    hub_name: str = field(default_factory=lambda: f"hub-{os.getpid()}")
+    # The inbox consumer name: unique per process across machines and containers.
+    hub_name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     retention_days: int = 35
     ticker_interval: float = 0.2  # the ticker is at most this late (DESIGN: <= 250 ms)
     session_hours: int = 12  # a staff login lasts one working day

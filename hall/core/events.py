@@ -127,7 +127,7 @@ class DayStarted(Event, frozen=True, tag="day.started"):
     from the day before are dropped (listed in `expired`)."""
 
     date: date
-    expired: tuple[str, ...] = ()
+    expired: tuple[str, ...]
 
 
 AnyEvent = (

@@ -61,7 +61,9 @@ def _presence(state: State, e: ev.PresenceChanged) -> State:
         unattended = w.unattended_since or (e.at if w.phase != "closed" else None)
         absence = w.absence
         if e.state == "away" and absence is None:
-            absence = Absence(started=e.at)
+            # Away while the window already stands uncovered: late from the first moment.
+            uncovered = w.cover_requested_at is not None and w.b.state != "covering"
+            absence = Absence(started=e.at, late=uncovered)
         return replace(w, a=a, unattended_since=unattended, absence=absence)
 
     return _window(state, e.window, change)
@@ -122,8 +124,11 @@ def _no_show(state: State, e: ev.TicketNoShow) -> State:
 def _window_opened(state: State, e: ev.WindowOpened) -> State:
     def change(w: WindowState) -> WindowState:
         unattended = None if w.a.state == "present" else e.at
+        # An A-post still away when the window reopens is absent again from now on.
+        absence = Absence(started=e.at) if w.a.state == "away" else None
         return replace(
             w,
+            absence=absence,
             phase="open",
             extended_since=None,
             unattended_since=unattended,

@@ -11,9 +11,10 @@ from msgspec.structs import replace
 from hall.config import HallConfig
 from hall.core import events as ev
 from hall.core.clock import EPOCH, minutes
-from hall.core.model import State, Ticket
+from hall.core.model import State, Ticket, WindowState
 from hall.queue.order import serving, waiting_for
 from hall.schedule import day_start, hall_day, sessions_on
+from hall.staffing.rules import end_spells
 from hall.staffing.status import cover_deadline
 
 _ONE_DAY = timedelta(days=1)
@@ -26,10 +27,8 @@ def next_deadline(hall: HallConfig, state: State) -> datetime | None:
         d = cover_deadline(w, rules.cover_after, rules.escalate_after)
         if d is not None and d < best:
             best = d
-    t = _first_unflagged(state)
-    if t is not None and t.issued_at + rules.wait_sla < best:
-        best = t.issued_at + rules.wait_sla
-    return best
+    overdue = _next_overdue(state, rules.wait_sla)
+    return overdue if overdue is not None and overdue < best else best
 
 
 def due(hall: HallConfig, state: State, at: datetime, now: datetime) -> list[ev.Event]:
@@ -45,20 +44,32 @@ def due(hall: HallConfig, state: State, at: datetime, now: datetime) -> list[ev.
         else:
             out.append(ev.CoverEscalated(hall=hall.id, at=d, window=w.number))
     for t in state.tickets:
-        if t.status == "waiting" and not t.overdue and t.issued_at + rules.wait_sla <= at:
-            late = replace(t, overdue=True)
-            out.append(ev.TicketOverdue(hall=hall.id, at=t.issued_at + rules.wait_sla, ticket=late))
+        if t.status != "waiting" or t.overdue:
+            continue
+        late_at = overdue_at(t, rules.wait_sla)
+        if late_at <= at:
+            out.append(ev.TicketOverdue(hall=hall.id, at=late_at, ticket=replace(t, overdue=True)))
     if out:
         return out
     boundary = _boundary(hall, state)
     return _schedule(hall, state, boundary, now) if boundary <= at else []
 
 
-def _first_unflagged(state: State) -> Ticket | None:
-    for t in state.tickets:  # issue order, so the first is the oldest
+def overdue_at(t: Ticket, sla: timedelta) -> datetime:
+    """SLA after issue, but not before the ticket last became waiting (a transfer)."""
+    due_at = t.issued_at + sla
+    return max(due_at, t.transferred_at) if t.transferred_at else due_at
+
+
+def _next_overdue(state: State, sla: timedelta) -> datetime | None:
+    best: datetime | None = None
+    for t in state.tickets:  # issue order: issued_at + sla only grows, so stop early
+        if best is not None and t.issued_at + sla >= best:
+            break
         if t.status == "waiting" and not t.overdue:
-            return t
-    return None
+            d = overdue_at(t, sla)
+            best = d if best is None or d < best else best
+    return best
 
 
 def _boundary(hall: HallConfig, state: State) -> datetime:
@@ -81,17 +92,17 @@ def _schedule(hall: HallConfig, state: State, at: datetime, now: datetime) -> li
     return _close(hall, state, at)
 
 
-def _close_extended(hall: HallConfig, state: State, at: datetime) -> list[ev.Event]:
+def closing(hall: HallConfig, w: WindowState, at: datetime) -> list[ev.Event]:
+    """A window closes: its cover and absence end with it, then `window.closed`."""
+    extended = minutes(at - w.extended_since) if w.extended_since else 0.0
     return [
-        ev.WindowClosed(
-            hall=hall.id,
-            at=at,
-            window=w.number,
-            extended_minutes=minutes(at - w.extended_since) if w.extended_since else 0.0,
-        )
-        for w in state.windows
-        if w.phase == "extended"
+        *end_spells(hall, w, at),
+        ev.WindowClosed(hall=hall.id, at=at, window=w.number, extended_minutes=extended),
     ]
+
+
+def _close_extended(hall: HallConfig, state: State, at: datetime) -> list[ev.Event]:
+    return [e for w in state.windows if w.phase == "extended" for e in closing(hall, w, at)]
 
 
 def _new_day(hall: HallConfig, state: State, at: datetime, now: datetime) -> list[ev.Event]:
@@ -119,9 +130,8 @@ def _close(hall: HallConfig, state: State, at: datetime) -> list[ev.Event]:
         if waiting or serving(state, wcfg.number) is not None:
             out.append(ev.WindowExtended(hall=hall.id, at=at, window=wcfg.number, waiting=waiting))
         elif (w := state.window(wcfg.number)) is not None and w.phase != "closed":
-            out.append(
-                ev.WindowClosed(hall=hall.id, at=at, window=wcfg.number, extended_minutes=0.0)
-            )
+            out += closing(hall, w, at)
+
     return out
 
 
@@ -133,10 +143,5 @@ def settle(hall: HallConfig, state: State, now: datetime) -> list[ev.Event]:
         if w is None or w.phase != "extended":
             continue
         if serving(state, w.number) is None and waiting_for(state, wcfg) == 0:
-            span = now - w.extended_since if w.extended_since else timedelta(0)
-            out.append(
-                ev.WindowClosed(
-                    hall=hall.id, at=now, window=w.number, extended_minutes=minutes(span)
-                )
-            )
+            out += closing(hall, w, now)
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+_LIMIT = 2**64
 _ID = re.compile(r"\A(\d{1,20})(?:-(\d{1,20}))?\Z")
 
 
@@ -11,7 +12,8 @@ def parse(stream_id: str) -> tuple[int, int] | None:
     m = _ID.match(stream_id)
     if m is None:
         return None
-    return int(m[1]), int(m[2] or 0)
+    ms, seq = int(m[1]), int(m[2] or 0)
+    return (ms, seq) if ms < _LIMIT and seq < _LIMIT else None
 
 
 def key(stream_id: str) -> tuple[int, int]:

@@ -43,7 +43,7 @@ def set_presence(
     if cmd.post == "A" and cmd.state == "present" and w.b.state == "covering":
         out.append(ev.CoverEnded(hall=hall.id, at=now, window=w.number))
     if cmd.post == "A" and cmd.state != "away" and w.absence is not None:
-        out.append(_absence(hall, w, now))
+        out.append(absence_recorded(hall, w, now))
     return out
 
 
@@ -58,7 +58,7 @@ def _refuse_if_queue(state: State, wcfg: Window) -> None:
         )
 
 
-def _absence(hall: HallConfig, w: WindowState, now: datetime) -> ev.AbsenceRecorded:
+def absence_recorded(hall: HallConfig, w: WindowState, now: datetime) -> ev.AbsenceRecorded:
     assert w.absence is not None
     span = now - w.absence.started
     return ev.AbsenceRecorded(
@@ -73,6 +73,16 @@ def _absence(hall: HallConfig, w: WindowState, now: datetime) -> ev.AbsenceRecor
         covered_by=w.absence.covered_by,
         late=w.absence.late,
     )
+
+
+def end_spells(hall: HallConfig, w: WindowState, at: datetime) -> list[ev.Event]:
+    """A window closing ends its cover and its A-post's absence: the break is not absence."""
+    out: list[ev.Event] = []
+    if w.b.state == "covering":
+        out.append(ev.CoverEnded(hall=hall.id, at=at, window=w.number))
+    if w.absence is not None:
+        out.append(absence_recorded(hall, w, at))
+    return out
 
 
 def start_cover(

@@ -215,3 +215,24 @@ def test_idempotent_commands(two_hubs: list[Hub]) -> None:
         assert refused.status_code == 409
         assert command(ca, {"id": "c-2", "type": "ticket.issue", "service": "B"}).status_code == 200
         assert command(ca, {"id": "c-1", "type": "ticket.call", "window": 3}).status_code == 200
+
+
+def test_a_repeated_id_does_not_bypass_roles(hub: Hub) -> None:
+    body = {"id": "same-1", "type": "presence.set", "window": 1, "post": "A", "state": "present"}
+    with hub.client() as admin:
+        assert command(admin, body).status_code == 200
+    with hub.client(device_token(hub, "display")) as display:
+        r = command(display, body)
+    assert (r.status_code, r.json()["error"]) == (403, "forbidden")
+
+
+def test_odd_requests_get_json_errors(hub: Hub) -> None:
+    with hub.client() as c:
+        r = c.get("/api/halls/t/events", params={"after": "99999999999999999999-0"})
+        assert (r.status_code, r.json()["error"]) == (400, "invalid_field")
+        r = c.get("/api/nothing-here")
+        assert (r.status_code, r.json()["error"]) == (404, "not_found")
+        r = c.delete("/api/halls/t/commands")
+        assert (r.status_code, r.json()["error"]) == (405, "method_not_allowed")
+        r = c.post("/api/login", content=b"[1]")
+        assert (r.status_code, r.json()["error"]) == (400, "malformed")

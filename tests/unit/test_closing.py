@@ -115,3 +115,40 @@ def test_a_hub_down_for_days_starts_today_without_replaying_each_day() -> None:
     events = d.tick(at("07:00", date(2026, 12, 10)))
     days = [plain(e)["date"] for e in events if plain(e)["type"] == "day.started"]
     assert days == ["2026-12-10"]
+
+
+def test_closing_ends_cover_and_absence_and_reopening_starts_a_new_one() -> None:
+    d = Day()
+    d.do("07:59", "a1", "presence.set", window=1, post="A", state="present")
+    d.tick("08:00")
+    d.do("11:50", "a1", "presence.set", window=1, post="A", state="away", reason="field")
+    d.do("11:52", "b1", "cover.start", window=1)
+    closing = [plain(e) for e in d.tick("12:00") if getattr(e, "window", None) == 1]
+    assert [e["type"] for e in closing] == ["cover.ended", "absence.recorded", "window.closed"]
+    assert closing[1]["minutes"] == 10.0 and closing[1]["covered_by"] == "b1"
+    assert d.window(1).b.state == "off"  # back to what B was before covering
+    # still away when the window reopens: a new absence from 14:30, late once uncovered
+    d.tick("14:41")
+    events = d.do("14:45", "a1", "presence.set", window=1, post="A", state="present")
+    absence = plain(events[-1])
+    assert absence["type"] == "absence.recorded"
+    assert absence["started"] == "2026-11-30T14:30:00+08:00" and absence["late"] is True
+
+
+def test_away_while_the_window_stands_uncovered_is_late_from_the_start() -> None:
+    d = Day()
+    d.tick("08:11")  # A-post off since opening: cover requested at 08:10
+    d.do("08:15", "a1", "presence.set", window=1, post="A", state="away")
+    events = d.do("08:16", "a1", "presence.set", window=1, post="A", state="present")
+    assert plain(events[-1])["late"] is True
+
+
+def test_a_transferred_ticket_is_not_flagged_overdue_back_in_time() -> None:
+    d = Day()
+    d.tick("08:00")
+    d.do("09:00", "kiosk", "ticket.issue", service="A")
+    d.do("09:05", "boss", "ticket.call", window=1)
+    d.do("09:40", "boss", "ticket.transfer", window=1, to_window=2)
+    d.tick("09:41")
+    (overdue,) = [e for e in d.log if plain(e)["type"] == "ticket.overdue"]
+    assert plain(overdue)["at"] == "2026-11-30T09:40:00+08:00"
