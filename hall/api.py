@@ -18,9 +18,11 @@ from hall.auth import (
     staff_claims,
 )
 from hall.core import decode_command
+from hall.core.commands import TicketIssue
 from hall.core.errors import Forbidden, Invalid, NotFound
 from hall.core.view import public_state
 from hall.errors_http import TooLarge
+from hall.kiosk import ticket_view
 from hall.live import ids
 from hall.openapi import openapi_document
 from hall.services import Services
@@ -130,7 +132,26 @@ async def post_command(request: Request) -> Response:
     principal.check_hall(hall)
     check_csrf(request, principal)
     outcome = await svc.engine.submit(hall, command, principal.actor)
-    return Response(outcome.body, media_type=JSON)
+    body = outcome.body
+    if isinstance(command, TicketIssue):
+        body = await _with_ticket_view(request, svc, hall, body)
+    return Response(body, media_type=JSON)
+
+
+async def _with_ticket_view(request: Request, svc: Services, hall: str, body: bytes) -> bytes:
+    """The kiosk prints what `ticket_view` says: people ahead, the wait, a QR code."""
+    issued = [e for e in msgspec.json.decode(body)["events"] if e["type"] == "ticket.issued"]
+    if not issued:
+        return body
+    state, version = await svc.engine.current(hall)
+    now = svc.engine.clock()
+    public = public_state(svc.halls[hall], state, now, version)
+    number = issued[-1]["ticket"]["number"]
+    try:
+        view = ticket_view(svc.halls[hall], public, number, now, base_url=str(request.base_url))
+    except KeyError:  # already called by the time we looked
+        return body
+    return body[:-1] + b',"ticket_view":' + _encoder.encode(view) + b"}"
 
 
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):

@@ -12,14 +12,16 @@ import anyio
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, WebSocketRoute
 
-from hall import api
+from hall import api, pages
 from hall.auth import TokenBuckets
 from hall.config import HallConfig, load_halls
 from hall.engine import Clock, Engine, system_clock
 from hall.errors_http import HANDLERS
 from hall.inbox import InboxApplier
+from hall.kiosk import Renderer
 from hall.live.hub import Live
-from hall.live.sockets import events_socket
+from hall.live.sockets import events_socket, view_socket
+from hall.live.views import Views
 from hall.services import Services
 from hall.settings import Settings
 from hall.store.reader import InboxConsumer
@@ -53,6 +55,9 @@ def create_app(
         store = Store(settings.redis_url, retention_ms=settings.retention_days * 86_400_000)
         engine = Engine(halls, store, clock or system_clock(settings.clock_offset))
         live = Live(engine, settings.redis_url)
+        renderer = Renderer()
+        views = Views(renderer, engine.clock)
+        live.on_new_feed.append(views.attach)
         applier = InboxApplier(engine, store, settings.admin_token)
         consumer = InboxConsumer(settings.redis_url, list(halls), settings.hub_name, applier)
         rate, per = settings.command_rate
@@ -63,6 +68,8 @@ def create_app(
             engine=engine,
             live=live,
             inbox=consumer,
+            views=views,
+            renderer=renderer,
             buckets=TokenBuckets(rate, per),
             version=hall_version(),
         )
@@ -81,5 +88,7 @@ def create_app(
     routes: list[BaseRoute] = [
         *api.routes,
         WebSocketRoute("/ws/halls/{hall}/events", events_socket),
+        WebSocketRoute("/ws/halls/{hall}/view/{view}", view_socket),
+        *pages.routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)

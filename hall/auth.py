@@ -18,6 +18,7 @@ from hall.settings import Settings
 from hall.store.store import Store
 
 COOKIE = "hall_session"
+LANG_COOKIE = "hall_lang"
 CSRF_HEADER = "x-hall-csrf"
 DEVICE_ROLES = ("kiosk", "display", "integration", "rating")
 

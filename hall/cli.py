@@ -239,6 +239,31 @@ def check(config: Path) -> None:
         )
 
 
+@main.command()
+@click.option(
+    "--speed",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=1.0, max=3600.0),
+    help="Simulated seconds per real second (60: an hour a minute).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the demo's own Redis (default: a temporary folder removed at exit).",
+)
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the simulated day.")
+def demo(speed: float, host: str, port: int, data: Path | None, seed: int) -> None:
+    """The Kaiyuan hall on a simulated clock from 07:55, with simulated residents and clerks
+    (every staff PIN is 0000)."""
+    from hall.demo import run_demo
+
+    run_demo(speed=speed, host=host, port=port, data=data, seed=seed)
+
+
 if __name__ == "__main__":  # pragma: no cover
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     main()

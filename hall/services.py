@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from hall.auth import TokenBuckets
 from hall.config import HallConfig
 from hall.engine import Engine
+from hall.kiosk import Renderer
 from hall.live.hub import Live
+from hall.live.views import Views
 from hall.settings import Settings
 from hall.store.reader import InboxConsumer
 from hall.store.store import Store
@@ -23,6 +25,8 @@ class Services:
     engine: Engine
     live: Live
     inbox: InboxConsumer
+    views: Views
+    renderer: Renderer
     buckets: TokenBuckets
     version: str
     monotonic: Callable[[], float] = field(default=time.monotonic)

@@ -153,7 +153,9 @@ def page_info(
         timezone=hall.timezone,
         now_ms=epoch_ms(now) or 0,
         view=view,
-        ws_url=f"/ws/halls/{_quote(hall.id)}/view/{_quote(ws_view)}" if ws_view else None,
+        ws_url=f"/ws/halls/{_quote(hall.id)}/view/{_quote(ws_view)}?lang={lang}"
+        if ws_view
+        else None,
         commands_url=f"/api/halls/{_quote(hall.id)}/commands",
         lang_href=href,
         lang_label=t(lang, "lang.switch"),

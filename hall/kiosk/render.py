@@ -60,7 +60,8 @@ class Renderer:
         frags = {k: Markup(v) for k, v in self.fragments(name, ctx).items()}
         ws_url = ctx.page.ws_url
         if ws_url and ws_token:
-            ws_url = f"{ws_url}?token={quote(ws_token, safe='')}"
+            sep = "&" if "?" in ws_url else "?"
+            ws_url = f"{ws_url}{sep}token={quote(ws_token, safe='')}"
         template = self.env.get_template(f"{name}.html")
         return template.render(
             ctx=ctx,

@@ -14,6 +14,7 @@ import msgspec
 from hall import metrics
 from hall.config import HallConfig
 from hall.core import AnyEvent, State, decode_event, evolve
+from hall.core.events import DayStarted
 from hall.core.view import public_state
 from hall.live import ids
 from hall.live.outbox import Outbox
@@ -32,8 +33,11 @@ class HallFeed:
         self.version = version
         self.subscribers: set[Outbox[Frame]] = set()
         # Called once per batch after the state moved on (the view channels render here).
-        self.listeners: list[Callable[[HallFeed, list[tuple[str, AnyEvent]]], None]] = []
-        self.recent: deque[tuple[str, AnyEvent]] = deque(maxlen=RECENT)
+        self.listeners: list[Callable[[HallFeed], None]] = []
+        # Today's events as JSON-ready dicts with their ids (the director's counters and
+        # timeline, the wall's last calls); bounded, and restarted by `day.started`.
+        self.today: deque[dict[str, Any]] = deque(maxlen=RECENT)
+        self._public: tuple[str, dict[str, Any]] | None = None
 
     def snapshot_frame(self, now: datetime) -> str:
         body = {
@@ -44,11 +48,19 @@ class HallFeed:
         return _encoder.encode(body).decode()
 
     def public(self, now: datetime) -> dict[str, Any]:
-        return public_state(self.hall, self.state, now, self.version)
+        """The public state, built once per version and shared by every view."""
+        if self._public is None or self._public[0] != self.version:
+            self._public = (self.version, public_state(self.hall, self.state, now, self.version))
+        return self._public[1]
+
+    def remember(self, event_id: str, event: AnyEvent) -> None:
+        if isinstance(event, DayStarted):
+            self.today.clear()
+        self.today.append({"id": event_id, **msgspec.to_builtins(event)})
 
     def apply(self, batch: list[tuple[str, bytes]]) -> None:
         last = ids.key(self.version)
-        applied: list[tuple[str, AnyEvent]] = []
+        applied = 0
         for event_id, data in batch:
             k = ids.key(event_id)
             if k <= last:
@@ -56,13 +68,13 @@ class HallFeed:
             event = decode_event(data)
             self.state = evolve(self.state, event)
             self.version, last = event_id, k
-            applied.append((event_id, event))
+            self.remember(event_id, event)
+            applied += 1
             frame = (k, with_id(event_id, data).decode())
             for sub in self.subscribers:
                 sub.put(frame)
         if not applied:
             return
-        self.recent.extend(applied)
         metrics.FANOUT_LAG.observe(max(0.0, time.time() - last[0] / 1000))
         for listener in self.listeners:
-            listener(self, applied)
+            listener(self)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
+from hall.core import decode_event
 from hall.engine import Engine
+from hall.live import ids
 from hall.live.feed import HallFeed
+from hall.schedule import day_start
 from hall.store.reader import StreamTail
 from hall.store.store import StoredEvent
 
@@ -16,6 +20,7 @@ class Live:
         self.feeds: dict[str, HallFeed] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.tail = StreamTail(redis_url, self._on_events)
+        self.on_new_feed: list[Callable[[HallFeed], None]] = []
 
     @property
     def healthy(self) -> bool:
@@ -33,10 +38,30 @@ class Live:
         async with lock:
             if hall not in self.feeds:
                 state, version = await self.engine.current(hall)
-                self.feeds[hall] = HallFeed(self.engine.halls[hall], state, version)
+                feed = HallFeed(self.engine.halls[hall], state, version)
+                await self._load_today(feed)
+                for attach in self.on_new_feed:
+                    attach(feed)
+                self.feeds[hall] = feed
                 # From the snapshot's version: the events after it come through the tail.
                 self.tail.add(hall, version)
         return self.feeds[hall]
+
+    async def _load_today(self, feed: HallFeed) -> None:
+        """Today's events up to the snapshot, for screens that show the day so far."""
+        if feed.state.day is None:
+            return
+        start_ms = int(day_start(feed.hall, feed.state.day).timestamp() * 1000)
+        cursor, until = f"{start_ms - 1}-{2**64 - 1}", ids.key(feed.version)
+        while True:
+            page = await self.engine.store.read(feed.hall.id, cursor, 1000)
+            for event_id, data in page:
+                if ids.key(event_id) > until:
+                    return
+                feed.remember(event_id, decode_event(data))
+            if len(page) < 1000:
+                return
+            cursor = page[-1][0]
 
     async def _on_events(self, hall: str, events: list[StoredEvent]) -> None:
         feed = self.feeds.get(hall)

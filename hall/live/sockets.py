@@ -13,11 +13,14 @@ import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from hall import metrics
-from hall.auth import authenticate
+from hall.auth import LANG_COOKIE, authenticate
 from hall.core.errors import DomainError
+from hall.i18n import normalize_lang
 from hall.live import ids
 from hall.live.feed import Frame, HallFeed
 from hall.live.outbox import Outbox
+from hall.live.views import View
+from hall.screens import may_view
 from hall.services import Services
 from hall.store.errors import StoreError
 from hall.store.store import with_id
@@ -96,6 +99,61 @@ async def events_socket(ws: WebSocket) -> None:
                         last = k
 
         await run_socket(ws, sender)
+
+
+async def view_socket(ws: WebSocket) -> None:
+    """`/ws/halls/{hall}/view/{view}`: HTML fragments for htmx's ws extension."""
+    svc: Services = ws.app.state.services
+    await ws.accept()
+    try:
+        feed, view, lang = await _admit_view(ws, svc)
+    except DomainError as e:
+        await ws.close(close_code(e), e.message[:120])
+        return
+    except StoreError:
+        await ws.close(1011, "store unavailable")
+        return
+    channel = svc.views.channel(feed, view, lang)
+    outbox: Outbox[str] = Outbox(svc.settings.outbox_frames)
+    channel.sockets.add(outbox)
+    metrics.WS_CLIENTS.labels("view").inc()
+    try:
+        await ws.send_text(channel.whole(svc.engine.clock()))
+
+        async def sender() -> None:
+            while True:
+                messages = await outbox.take()
+                if outbox.overflowed:
+                    metrics.SLOW_CLIENTS.inc()
+                    await ws.close(TRY_AGAIN_LATER, "too far behind; reconnect")
+                    return
+                await ws.send_text("".join(messages))  # a backlog goes out as one write
+
+        await run_socket(ws, sender)
+    finally:
+        svc.views.leave(channel, outbox)
+        metrics.WS_CLIENTS.labels("view").dec()
+
+
+async def _admit_view(ws: WebSocket, svc: Services) -> tuple[HallFeed, View, str]:
+    from hall.auth import Unauthorized
+    from hall.core.errors import Forbidden, NotFound
+
+    hall = ws.path_params["hall"]
+    if hall not in svc.halls:
+        raise NotFound("unknown_hall", f"there is no hall {hall!r}")
+    view = View.parse(ws.path_params["view"])
+    if view is None or (view.window is not None and svc.halls[hall].window(view.window) is None):
+        raise NotFound("unknown_view", f"there is no view {ws.path_params['view']!r}")
+    principal = await authenticate(ws, svc.store, svc.settings)
+    if principal is not None:
+        principal.check_hall(hall)
+    if not may_view(svc.halls[hall], view, principal.actor if principal else None):
+        if principal is None:
+            raise Unauthorized("this screen needs a login or a device token")
+        raise Forbidden("this screen is not yours")
+    lang = normalize_lang(ws.query_params.get("lang") or ws.cookies.get(LANG_COOKIE) or "")
+    return await svc.live.feed(hall), view, lang
 
 
 async def _admit(ws: WebSocket, svc: Services) -> tuple[str, str | None]:

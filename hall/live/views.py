@@ -1,0 +1,128 @@
+"""Live screens: one channel per (hall, view, language) renders its fragments once per batch
+of events and sends only the fragments that changed, the same text to every socket of the
+view. A (re)connecting screen gets the whole view, rendered once per state version."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hall import metrics
+from hall.kiosk import (
+    Renderer,
+    average_service_minutes,
+    director_context,
+    tablet_context,
+    ticket_context,
+    wall_context,
+)
+from hall.kiosk.contexts import PageContext
+from hall.live.feed import HallFeed
+from hall.live.outbox import Outbox
+
+Clock = Callable[[], datetime]
+_VIEW = re.compile(r"\A(wall|director|window-(\d{1,3})|ticket-([A-Z]\d{3,6}))\Z")
+CALL_TYPES = ("ticket.called", "ticket.recalled")
+
+
+@dataclass(frozen=True)
+class View:
+    """A parsed view name: `wall`, `director`, `window-N` or `ticket-NUMBER`."""
+
+    name: str
+    page: str  # the template set: wall, director, tablet, ticket
+    window: int | None = None
+    ticket: str | None = None
+
+    @classmethod
+    def parse(cls, name: str) -> View | None:
+        m = _VIEW.match(name)
+        if m is None:
+            return None
+        if m[2]:
+            return cls(name, "tablet", window=int(m[2]))
+        if m[3]:
+            return cls(name, "ticket", ticket=m[3])
+        return cls(name, name)
+
+
+def build_context(
+    view: View, feed: HallFeed, lang: str, now: datetime, viewer: str | None = None
+) -> PageContext:
+    hall, state = feed.hall, feed.public(now)
+    if view.page == "wall":
+        calls = [e for e in feed.today if e["type"] in CALL_TYPES]
+        return wall_context(hall, state, calls[-12:], lang, now)
+    if view.page == "director":
+        return director_context(hall, state, list(feed.today), lang, now)
+    if view.page == "tablet":
+        assert view.window is not None
+        return tablet_context(hall, state, view.window, viewer, lang, now)
+    assert view.ticket is not None
+    minutes = average_service_minutes(feed.today)
+    return ticket_context(hall, state, view.ticket, lang, now, service_minutes=minutes)
+
+
+@dataclass
+class Channel:
+    view: View
+    lang: str
+    feed: HallFeed
+    renderer: Renderer
+    sockets: set[Outbox[str]] = field(default_factory=set)
+    fragments: dict[str, str] = field(default_factory=dict)
+    version: str | None = None
+
+    def render(self, now: datetime) -> dict[str, str]:
+        ctx = build_context(self.view, self.feed, self.lang, now)
+        self.version = self.feed.version
+        self.fragments = self.renderer.fragments(self.view.page, ctx)
+        return self.fragments
+
+    def whole(self, now: datetime) -> str:
+        """The full view for a (re)connecting screen: cached per state version, so a
+        reconnect storm renders it once."""
+        if self.version != self.feed.version or not self.fragments:
+            self.render(now)
+        return "".join(self.fragments.values())
+
+    def refresh(self, now: datetime) -> None:
+        before = self.fragments
+        after = self.render(now)
+        changed = "".join(html for key, html in after.items() if before.get(key) != html)
+        if changed:
+            for outbox in self.sockets:
+                outbox.put(changed)
+
+
+class Views:
+    """The view channels of one hub, attached to each hall feed as it starts."""
+
+    def __init__(self, renderer: Renderer, clock: Clock) -> None:
+        self.renderer = renderer
+        self.clock = clock
+        self.channels: dict[tuple[str, str, str], Channel] = {}
+
+    def attach(self, feed: HallFeed) -> None:
+        feed.listeners.append(self._refresh)
+
+    def channel(self, feed: HallFeed, view: View, lang: str) -> Channel:
+        key = (feed.hall.id, view.name, lang)
+        existing = self.channels.get(key)
+        if existing is None:
+            existing = self.channels[key] = Channel(view, lang, feed, self.renderer)
+        return existing
+
+    def leave(self, channel: Channel, outbox: Outbox[str]) -> None:
+        channel.sockets.discard(outbox)
+        if not channel.sockets:
+            self.channels.pop((channel.feed.hall.id, channel.view.name, channel.lang), None)
+
+    def _refresh(self, feed: HallFeed) -> None:
+        now = self.clock()
+        for channel in list(self.channels.values()):
+            if channel.feed is feed and channel.sockets:
+                channel.refresh(now)
+        metrics.VIEW_CHANNELS.set(len(self.channels))
