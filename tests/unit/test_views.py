@@ -391,13 +391,13 @@ def test_fragment_ids_per_view(hall: HallConfig, renderer: Renderer) -> None:
 def test_live_pages_connect_their_view_socket(hall: HallConfig, renderer: Renderer) -> None:
     state = morning_state(hall)
     wall = renderer.page("wall", wall_context(hall, state, [], ZH, MORNING), ws_token="a b")
-    assert 'hx-ext="ws" ws-connect="/ws/halls/kaiyuan/view/wall?token=a%20b"' in wall
+    assert 'hx-ext="ws" ws-connect="/ws/halls/kaiyuan/view/wall?lang=zh-CN&amp;token=a%20b"' in wall
     tablet = renderer.page("tablet", tablet_context(hall, state, 3, "su-weiyu", ZH, MORNING))
-    assert 'ws-connect="/ws/halls/kaiyuan/view/window-3"' in tablet
+    assert 'ws-connect="/ws/halls/kaiyuan/view/window-3?lang=zh-CN"' in tablet
     ticket = renderer.page("ticket", ticket_context(hall, state, "A013", ZH, MORNING))
-    assert 'ws-connect="/ws/halls/kaiyuan/view/ticket-A013"' in ticket
+    assert 'ws-connect="/ws/halls/kaiyuan/view/ticket-A013?lang=zh-CN"' in ticket
     director = renderer.page("director", director_context(hall, state, [], ZH, MORNING))
-    assert 'ws-connect="/ws/halls/kaiyuan/view/director"' in director
+    assert 'ws-connect="/ws/halls/kaiyuan/view/director?lang=zh-CN"' in director
     for html in (wall, tablet, ticket, director):
         assert 'id="conn-overlay"' in html
     kiosk = renderer.page("kiosk", kiosk_context(hall, state, ZH, MORNING, "tok"))
