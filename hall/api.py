@@ -143,7 +143,7 @@ async def _with_ticket_view(request: Request, svc: Services, hall: str, body: by
     issued = [e for e in msgspec.json.decode(body)["events"] if e["type"] == "ticket.issued"]
     if not issued:
         return body
-    state, version = await svc.engine.current(hall)
+    state, version = svc.engine.last_seen(hall) or await svc.engine.current(hall)
     now = svc.engine.clock()
     public = public_state(svc.halls[hall], state, now, version)
     number = issued[-1]["ticket"]["number"]

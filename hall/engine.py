@@ -88,6 +88,11 @@ class Engine:
         self._cache[hall] = (version, state)
         return state, version
 
+    def last_seen(self, hall: str) -> tuple[State, str] | None:
+        """The state this hub wrote or read last (no round trip; may be behind others)."""
+        cached = self._cache.get(hall)
+        return (cached[1], cached[0]) if cached else None
+
     async def submit(self, hall: str, command: Command | Tick, actor: Actor) -> Outcome:
         kind = "tick" if isinstance(command, Tick) else str(command.__struct_config__.tag)
         started = time.perf_counter()
@@ -109,13 +114,31 @@ class Engine:
         if isinstance(command, Command) and command.id is not None:
             check(cfg, command, actor)  # a repeat must not bypass who may send it
             idem = Idem(command.id, fingerprint(command, actor))
-            first = await self.store.idem_lookup(hall, command.id)
-            if first is not None:
-                return _repeat(hall, command.id, idem, first)
+        # Optimistic: decide on the state this hub saw last and let the compare-and-set say
+        # whether it is still current (one round trip instead of two when it is). Refusals
+        # and no-ops are not checked by the CAS, so they are only trusted on a fresh read.
+        cached = self._cache.get(hall)
         for attempt in range(_MAX_TRIES):
-            state, version = await self.current(hall)
-            new_state, events = execute(cfg, state, command, actor, self.clock())
+            fresh = cached is None
+            if cached is None:
+                state, version = await self.current(hall)
+            else:
+                version, state = cached
+            try:
+                new_state, events = execute(cfg, state, command, actor, self.clock())
+            except DomainError:
+                if not fresh:
+                    cached = None
+                    continue
+                if idem is not None and (
+                    first := await self.store.idem_lookup(hall, idem.client_id)
+                ):
+                    return _repeat(hall, idem.client_id, idem, first)  # decided before
+                raise
             if not events and idem is None:
+                if not fresh:
+                    cached = None
+                    continue
                 return Outcome(b'{"events":[]}', 0)
             deadline = next_deadline(cfg, new_state)
             try:
@@ -128,9 +151,10 @@ class Engine:
                     idem,
                 )
             except Conflict:
-                metrics.CONFLICTS.inc()
-                # Jitter breaks the lockstep of two hubs retrying against each other.
-                await anyio.sleep(random.uniform(0, 0.001 * (attempt + 1)))
+                cached = None
+                if fresh:  # lost a real race: jitter breaks the lockstep of two hubs
+                    metrics.CONFLICTS.inc()
+                    await anyio.sleep(random.uniform(0, 0.001 * (attempt + 1)))
                 continue
             except IdReused:
                 raise _id_reused(command) from None

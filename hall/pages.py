@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import anyio.to_thread
+
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -17,6 +19,7 @@ from hall.kiosk import (
     kiosk_context,
     kiosk_setup_context,
     login_context,
+    qr_svg,
     static_dir,
 )
 from hall.live.views import View, build_context
@@ -105,6 +108,17 @@ async def kiosk(request: Request) -> Response:
     return html(request, svc.renderer.page("kiosk", ctx))
 
 
+async def ticket_qr(request: Request) -> Response:
+    """The kiosk ticket's QR code: the resident page's address, drawn here (no network)."""
+    hall = hall_id(request)
+    number = request.path_params["number"]
+    if View.parse(f"ticket-{number}") is None:
+        return html(request, "<h1>404</h1>", 404)
+    url = f"{str(request.base_url).rstrip('/')}/halls/{quote(hall)}/tickets/{quote(number)}"
+    svg = await anyio.to_thread.run_sync(qr_svg, url)
+    return Response(svg, media_type="image/svg+xml", headers={"cache-control": "max-age=86400"})
+
+
 def _local(next_url: str) -> str:
     return next_url if next_url.startswith("/") and not next_url.startswith("//") else "/"
 
@@ -166,6 +180,7 @@ routes = [
     Route("/halls/{hall}/director", director),
     Route("/halls/{hall}/windows/{n:int}", window),
     Route("/halls/{hall}/tickets/{number}", ticket),
+    Route("/halls/{hall}/tickets/{number}/qr.svg", ticket_qr),
     Route("/halls/{hall}/kiosk", kiosk),
     Mount("/static", StaticFiles(directory=str(static_dir())), name="static"),
 ]

@@ -432,7 +432,14 @@
       slot("windows", windows ? say("kiosk.go_windows", { windows: windows }) : "");
       slot("issued_at", say("kiosk.issued_at", { time: v.issued_at }));
       var qr = area.querySelector('[data-slot="qr"]');
-      if (qr) qr.innerHTML = v.qr_svg || ""; // server-made SVG (segno), not user text
+      if (qr) {
+        var img = document.createElement("img");
+        img.alt = "QR";
+        img.width = 160;
+        img.height = 160;
+        if (v.qr_url) img.src = v.qr_url;
+        qr.replaceChildren(img);
+      }
       mainEl.hidden = true;
       area.hidden = false;
       if (body.dataset.autoPrint === "true") window.print();

@@ -236,3 +236,16 @@ def test_odd_requests_get_json_errors(hub: Hub) -> None:
         assert (r.status_code, r.json()["error"]) == (405, "method_not_allowed")
         r = c.post("/api/login", content=b"[1]")
         assert (r.status_code, r.json()["error"]) == (400, "malformed")
+
+
+def test_kiosk_issue_returns_what_the_ticket_prints(hub: Hub) -> None:
+    with hub.client(device_token(hub, "kiosk")) as c:
+        first = command(c, {"type": "ticket.issue", "service": "A"}).json()
+        second = command(c, {"type": "ticket.issue", "service": "A"}).json()
+    view = second["ticket_view"]
+    assert first["ticket_view"]["ahead"] == 0
+    assert (view["number"], view["ahead"], view["windows"]) == ("A002", 1, [1, 2])
+    assert view["url"].endswith("/halls/t/tickets/A002")
+    qr = httpx.get(hub.url + view["qr_url"])
+    assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
+    assert qr.text.lstrip().startswith("<svg")

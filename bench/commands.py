@@ -1,0 +1,130 @@
+"""HTTP command round trip on one hub at a steady rate: p50 / p99 latency.
+
+    python bench/commands.py [--rate 200] [--seconds 10]
+
+Starts an embedded Redis and one `hall serve` (loopback only), then sends a realistic mix
+(kiosk tickets, calls, finishes, presence taps) over one keep-alive connection at `--rate`
+commands a second, and prints latency percentiles. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from hallfile import WINDOWS, write_bench_hall  # noqa: E402
+
+from hall.store.embedded import EmbeddedRedis, free_tcp_port  # noqa: E402
+
+ADMIN = "bench-admin-token"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def mix() -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for n in range(1, WINDOWS + 1):
+        code = "ABCDEFG"[n - 1]
+        out += [
+            {"type": "ticket.issue", "service": code},
+            {"type": "ticket.call", "window": n},
+            {"type": "ticket.finish", "window": n},
+        ]
+    out += [
+        {"type": "presence.set", "window": 4, "post": "A", "state": "away", "reason": "break"},
+        {"type": "presence.set", "window": 4, "post": "A", "state": "present"},
+    ]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp:
+        folder = Path(tmp)
+        config = write_bench_hall(folder)
+        with EmbeddedRedis(folder / "redis") as redis:
+            port = free_tcp_port()
+            env = {**os.environ, "HALL_ADMIN_TOKEN": ADMIN}
+            argv = [sys.executable, "-m", "hall", "serve", "--config", str(config)]
+            argv += ["--redis", redis.url, "--port", str(port), "--log-level", "warning"]
+            hub = subprocess.Popen(argv, env=env)
+            try:
+                run(f"http://127.0.0.1:{port}", args.rate, args.seconds)
+            finally:
+                hub.terminate()
+                hub.wait(10)
+
+
+def run(base: str, rate: float, seconds: float) -> None:
+    # http.client on one keep-alive connection: a thin client, so the figures are the hub's.
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    headers = {"authorization": f"Bearer {ADMIN}", "content-type": "application/json"}
+
+    def post(body: dict[str, object]) -> int:
+        conn.request("POST", "/api/halls/bench/commands", json.dumps(body), headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(base + "/healthz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("the hub did not start")
+        time.sleep(0.05)
+    for n in range(1, WINDOWS + 1):
+        post({"type": "presence.set", "window": n, "post": "A", "state": "present"})
+    commands = mix()
+    latencies: list[float] = []
+    codes: dict[int, int] = {}
+    interval = 1 / rate
+    start = time.monotonic()
+    i = 0
+    while (now := time.monotonic()) - start < seconds:
+        due = start + i * interval
+        if now < due:
+            time.sleep(due - now)
+        t0 = time.perf_counter()
+        status = post(commands[i % len(commands)])
+        latencies.append((time.perf_counter() - t0) * 1000)
+        codes[status] = codes.get(status, 0) + 1
+        i += 1
+    elapsed = time.monotonic() - start
+    conn.close()
+    print(f"hub: one process, embedded Redis (AOF always), loopback; {i} commands in {elapsed:.1f} s")
+    print(f"rate: asked {rate:.0f}/s, achieved {i / elapsed:.0f}/s; status codes: {codes}")
+    print(
+        "latency ms: p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  max {:.2f}  mean {:.2f}".format(
+            percentile(latencies, 0.5),
+            percentile(latencies, 0.9),
+            percentile(latencies, 0.99),
+            max(latencies),
+            statistics.mean(latencies),
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
