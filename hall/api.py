@@ -134,16 +134,20 @@ async def post_command(request: Request) -> Response:
     outcome = await svc.engine.submit(hall, command, principal.actor)
     body = outcome.body
     if isinstance(command, TicketIssue):
-        body = await _with_ticket_view(request, svc, hall, body)
+        body = await _with_ticket_view(request, svc, hall, body, fresh=outcome.repeated)
     return Response(body, media_type=JSON)
 
 
-async def _with_ticket_view(request: Request, svc: Services, hall: str, body: bytes) -> bytes:
-    """The kiosk prints what `ticket_view` says: people ahead, the wait, a QR code."""
+async def _with_ticket_view(
+    request: Request, svc: Services, hall: str, body: bytes, *, fresh: bool
+) -> bytes:
+    """The kiosk prints what `ticket_view` says: people ahead, the wait, a QR code. It is
+    computed now (after a repeat too: the resident's place as it is now)."""
     issued = [e for e in msgspec.json.decode(body)["events"] if e["type"] == "ticket.issued"]
     if not issued:
         return body
-    state, version = svc.engine.last_seen(hall) or await svc.engine.current(hall)
+    seen = None if fresh else svc.engine.last_seen(hall)  # just written by this hub
+    state, version = seen or await svc.engine.current(hall)
     now = svc.engine.clock()
     public = public_state(svc.halls[hall], state, now, version)
     number = issued[-1]["ticket"]["number"]

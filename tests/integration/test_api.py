@@ -204,7 +204,11 @@ def test_idempotent_commands(two_hubs: list[Hub]) -> None:
         first = command(ca, body)
         again = command(cb, {"service": "A", "type": "ticket.issue", "id": "kiosk-7-0001"})
         assert first.status_code == again.status_code == 200
-        assert first.content == again.content
+        # the first result again (ticket_view, the kiosk's extension, is as of now)
+        assert (
+            first.content.split(b',"ticket_view"')[0] == again.content.split(b',"ticket_view"')[0]
+        )
+        assert first.json()["ticket_view"]["number"] == again.json()["ticket_view"]["number"]
         other = command(cb, {**body, "service": "B"})
         assert (other.status_code, other.json()["error"]) == (409, "id_reused")
         events = ca.get("/api/halls/t/events").json()["events"]
