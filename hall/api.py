@@ -69,12 +69,17 @@ async def healthz(request: Request) -> Response:
     svc = services(request)
     redis_up = await svc.store.ping()
     reader_up = svc.live.healthy and svc.inbox.healthy
-    body = {
-        "status": "ok" if redis_up and reader_up else "down",
+    lost = svc.engine.lost
+    ok = redis_up and reader_up and not lost
+    body: dict[str, object] = {
+        "status": "ok" if ok else "down",
         "redis": "up" if redis_up else "down",
         "reader": "up" if reader_up else "down",
     }
-    return JSONResponse(body, status_code=200 if redis_up and reader_up else 503)
+    if lost:
+        body["log"] = "lost"
+        body["lost"] = lost
+    return JSONResponse(body, status_code=200 if ok else 503)
 
 
 async def metrics_endpoint(request: Request) -> Response:

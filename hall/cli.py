@@ -137,8 +137,8 @@ def serve(
             port=port,
             log_level=log_level,
             ws_max_size=64 * 1024,  # a bigger frame closes the socket with 1009
-            ws_ping_interval=20,
-            ws_ping_timeout=20,  # half-open sockets are dropped
+            ws_ping_interval=settings.ws_ping,
+            ws_ping_timeout=settings.ws_ping,  # half-open sockets are dropped
             timeout_graceful_shutdown=5,
             proxy_headers=True,
         )

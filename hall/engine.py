@@ -34,6 +34,7 @@ from hall.core import (
 )
 from hall.core.access import check
 from hall.core.errors import Refused
+from hall.live import ids
 from hall.store.errors import Conflict, IdReused
 from hall.store.store import Idem, Store
 
@@ -49,6 +50,13 @@ def system_clock(offset_seconds: float = 0.0) -> Clock:
         return datetime.fromtimestamp(time.time() + offset_seconds, UTC)
 
     return now
+
+
+class LogLost(DomainError):
+    """503: Redis holds less of the hall's log than this hub has seen (restarted empty or
+    restored from an old backup). Writing on would start a second, different history."""
+
+    status = 503
 
 
 class Busy(DomainError):
@@ -76,12 +84,22 @@ class Engine:
         self.store = store
         self.clock = clock
         self._cache: dict[str, tuple[str, State]] = {}
+        self.lost: dict[str, str] = {}  # hall -> what this hub saw vs what Redis holds
 
     async def current(self, hall: str) -> tuple[State, str]:
+        if hall in self.lost:
+            raise LogLost("log_lost", self.lost[hall])
         snapshot, version = await self.store.load(hall)
         cached = self._cache.get(hall)
         if cached is not None and cached[0] == version:
             return cached[1], version
+        if cached is not None and ids.key(version) < ids.key(cached[0]):
+            self.lost[hall] = (
+                f"Redis holds hall {hall} only up to event {version}, but this hub has seen "
+                f"{cached[0]}: Redis lost data. Writes are stopped; restore the AOF backup, "
+                "or restart the hubs to accept what Redis holds (docs/operations.md)."
+            )
+            raise LogLost("log_lost", self.lost[hall])
         state = (
             initial_state(self.halls[hall]) if snapshot is None else _state_decoder.decode(snapshot)
         )

@@ -33,6 +33,7 @@ class Settings:
     command_rate: tuple[int, float] = (30, 1.0)  # per token: 30 commands a second, burst 30
     secure_cookies: bool = False  # set behind TLS
     clock_offset: float = 0.0  # seconds added to this hub's clock (fault tests of skew)
+    ws_ping: float = 20.0  # websocket ping interval and timeout: half-open sockets are dropped
 
     @classmethod
     def from_env(cls, **given: object) -> Settings:
@@ -44,6 +45,7 @@ class Settings:
             "secure_cookies": os.environ.get("HALL_SECURE_COOKIES", "") == "1",
             # For fault tests of clock skew between hubs; never set in production.
             "clock_offset": float(os.environ.get("HALL_CLOCK_OFFSET", "0")),
+            "ws_ping": float(os.environ.get("HALL_WS_PING", "20")),
         }
         values.update({k: v for k, v in given.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ import logging
 
 import anyio
 
-from hall.engine import Engine
+from hall.engine import Engine, LogLost
 from hall.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,10 @@ async def run_ticker(engine: Engine, interval: float) -> None:
                 now_ms = int(engine.clock().timestamp() * 1000)
                 due = await engine.store.due_halls(halls, now_ms)
             for hall in due:
-                await engine.tick(hall)
+                if hall not in engine.lost:
+                    await engine.tick(hall)
         except StoreError as e:
             log.warning("ticker: store unavailable (%s); retrying", e)
+        except LogLost as e:
+            log.error("ticker: %s", e.message)
         await anyio.sleep(interval)
