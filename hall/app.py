@@ -39,6 +39,10 @@ def hall_version() -> str:
 Background = Callable[[Services], Coroutine[Any, Any, None]]
 
 
+def _system_alerts(engine: Engine, hall: str) -> tuple[str, ...]:
+    return ("director.log_lost",) if hall in engine.lost else ()
+
+
 def create_app(
     settings: Settings,
     halls: dict[str, HallConfig] | None = None,
@@ -56,8 +60,9 @@ def create_app(
         engine = Engine(halls, store, clock or system_clock(settings.clock_offset))
         live = Live(engine, settings.redis_url)
         renderer = Renderer()
-        views = Views(renderer, engine.clock)
+        views = Views(renderer, engine.clock, lambda hall: _system_alerts(engine, hall))
         live.on_new_feed.append(views.attach)
+        engine.on_lost.append(views.refresh_hall)
         applier = InboxApplier(engine, store, settings.admin_token)
         consumer = InboxConsumer(settings.redis_url, list(halls), settings.hub_name, applier)
         rate, per = settings.command_rate

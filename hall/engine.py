@@ -85,6 +85,7 @@ class Engine:
         self.clock = clock
         self._cache: dict[str, tuple[str, State]] = {}
         self.lost: dict[str, str] = {}  # hall -> what this hub saw vs what Redis holds
+        self.on_lost: list[Callable[[str], None]] = []  # e.g. re-render the director
 
     async def current(self, hall: str) -> tuple[State, str]:
         if hall in self.lost:
@@ -99,6 +100,8 @@ class Engine:
                 f"{cached[0]}: Redis lost data. Writes are stopped; restore the AOF backup, "
                 "or restart the hubs to accept what Redis holds (docs/operations.md)."
             )
+            for notify in self.on_lost:
+                notify(hall)
             raise LogLost("log_lost", self.lost[hall])
         state = (
             initial_state(self.halls[hall]) if snapshot is None else _state_decoder.decode(snapshot)

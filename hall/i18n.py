@@ -179,6 +179,7 @@ _ZH: Final[dict[str, str]] = {
     "director.windows": "窗口状态",
     "director.alerts": "提醒",
     "director.no_alerts": "暂无提醒",
+    "director.log_lost": "数据存储丢失了部分记录，本中心已停止写入。请联系运维人员恢复备份。",
     "director.counters": "今日统计",
     "director.timeline": "今日动态",
     "director.timeline_empty": "暂无动态",
@@ -387,6 +388,10 @@ _EN: Final[dict[str, str]] = {
     "director.windows": "Windows",
     "director.alerts": "Alerts",
     "director.no_alerts": "No alerts",
+    "director.log_lost": (
+        "The data store lost records: this hall has stopped writing. "
+        "Ask the operator to restore the backup."
+    ),
     "director.counters": "Today",
     "director.timeline": "Today's events",
     "director.timeline_empty": "No events yet",

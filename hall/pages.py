@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import anyio.to_thread
-
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -65,7 +64,7 @@ async def live_page(request: Request, view: View) -> Response:
     now = svc.engine.clock()
     lang = lang_of(request)
     viewer = principal.actor.staff if principal else None
-    ctx = build_context(view, feed, lang, now, viewer)
+    ctx = build_context(view, feed, lang, now, viewer, svc.views.system(hall))
     token = request.query_params.get("token", "")
     csrf = principal.csrf or "" if principal else ""
     return html(request, svc.renderer.page(view.page, ctx, csrf=csrf, ws_token=token))

@@ -45,8 +45,11 @@ def director_context(
     events_today: Sequence[Mapping[str, Any]],
     lang: str,
     now: datetime,
+    *,
+    system: Sequence[str] = (),
 ) -> DirectorContext:
-    """`events_today`: the day's events in stream order (oldest first)."""
+    """`events_today`: the day's events in stream order (oldest first); `system`: catalog
+    keys of alerts about the service itself (e.g. `director.log_lost`), shown first."""
     data = plain(state)
     events = [plain(e) for e in events_today]
     labels = Labeller(lang)
@@ -65,7 +68,8 @@ def director_context(
         clock=clock(hall, data, hours, labels, now),
         occupancy=occupancy(data, labels),
         tiles=tuple(window_tile(hall, w, hours, labels, now) for w in data.get("windows", [])),
-        alerts=alerts(hall, events, labels),
+        alerts=tuple(FeedItem("", "", "ev-system", labels(key)) for key in system)
+        + alerts(hall, events, labels),
         counts=counts,
         counters=counter_stats(counts, labels),
         timeline=timeline(hall, events, labels),

@@ -49,14 +49,19 @@ class View:
 
 
 def build_context(
-    view: View, feed: HallFeed, lang: str, now: datetime, viewer: str | None = None
+    view: View,
+    feed: HallFeed,
+    lang: str,
+    now: datetime,
+    viewer: str | None = None,
+    system: tuple[str, ...] = (),
 ) -> PageContext:
     hall, state = feed.hall, feed.public(now)
     if view.page == "wall":
         calls = [e for e in feed.today if e["type"] in CALL_TYPES]
         return wall_context(hall, state, calls[-12:], lang, now)
     if view.page == "director":
-        return director_context(hall, state, list(feed.today), lang, now)
+        return director_context(hall, state, list(feed.today), lang, now, system=system)
     if view.page == "tablet":
         assert view.window is not None
         return tablet_context(hall, state, view.window, viewer, lang, now)
@@ -71,12 +76,15 @@ class Channel:
     lang: str
     feed: HallFeed
     renderer: Renderer
+    system: Callable[[str], tuple[str, ...]]
     sockets: set[Outbox[str]] = field(default_factory=set)
     fragments: dict[str, str] = field(default_factory=dict)
     version: str | None = None
 
     def render(self, now: datetime) -> dict[str, str]:
-        ctx = build_context(self.view, self.feed, self.lang, now)
+        ctx = build_context(
+            self.view, self.feed, self.lang, now, system=self.system(self.feed.hall.id)
+        )
         self.version = self.feed.version
         self.fragments = self.renderer.fragments(self.view.page, ctx)
         return self.fragments
@@ -100,9 +108,15 @@ class Channel:
 class Views:
     """The view channels of one hub, attached to each hall feed as it starts."""
 
-    def __init__(self, renderer: Renderer, clock: Clock) -> None:
+    def __init__(
+        self,
+        renderer: Renderer,
+        clock: Clock,
+        system: Callable[[str], tuple[str, ...]] = lambda hall: (),
+    ) -> None:
         self.renderer = renderer
         self.clock = clock
+        self.system = system  # hall -> catalog keys of alerts about the service itself
         self.channels: dict[tuple[str, str, str], Channel] = {}
 
     def attach(self, feed: HallFeed) -> None:
@@ -112,7 +126,7 @@ class Views:
         key = (feed.hall.id, view.name, lang)
         existing = self.channels.get(key)
         if existing is None:
-            existing = self.channels[key] = Channel(view, lang, feed, self.renderer)
+            existing = self.channels[key] = Channel(view, lang, feed, self.renderer, self.system)
         return existing
 
     def leave(self, channel: Channel, outbox: Outbox[str]) -> None:
@@ -120,9 +134,12 @@ class Views:
         if not channel.sockets:
             self.channels.pop((channel.feed.hall.id, channel.view.name, channel.lang), None)
 
-    def _refresh(self, feed: HallFeed) -> None:
+    def refresh_hall(self, hall: str) -> None:
         now = self.clock()
         for channel in list(self.channels.values()):
-            if channel.feed is feed and channel.sockets:
+            if channel.feed.hall.id == hall and channel.sockets:
                 channel.refresh(now)
+
+    def _refresh(self, feed: HallFeed) -> None:
+        self.refresh_hall(feed.hall.id)
         metrics.VIEW_CHANNELS.set(len(self.channels))
