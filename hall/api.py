@@ -184,7 +184,7 @@ async def login(request: Request) -> Response:
         raise Invalid("invalid_field", str(e)) from None
     token, max_age = await staff_login(svc, creds.hall, creds.staff, creds.pin)
     response = JSONResponse({"token": token})
-    set_session_cookie(response, token, max_age, svc.settings.secure_cookies)
+    set_session_cookie(response, token, max_age, _secure(request, svc))
     return response
 
 
@@ -204,6 +204,11 @@ async def staff_login(svc: Services, hall: str, staff: str, pin: str) -> tuple[s
     seconds = svc.settings.session_hours * 3600
     token = await svc.store.issue_token(hall, staff_claims(hall, staff, person.role), seconds)
     return token, seconds
+
+
+def _secure(request: Request, svc: Services) -> bool:
+    """Secure cookies behind TLS: set explicitly, or seen through the proxy's headers."""
+    return svc.settings.secure_cookies or request.url.scheme == "https"
 
 
 def set_session_cookie(response: Response, token: str, max_age: int, secure: bool) -> None:

@@ -1,0 +1,131 @@
+"""Every route and websocket x every role, with the expected answer (one table)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from .hubs import ADMIN, Hub, hubs
+
+ROLES = ("anonymous", "display", "kiosk", "clerk", "other_clerk", "director", "admin")
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub, dict[str, str | None]]]:
+    from hall.store.embedded import EmbeddedRedis
+
+    tmp = tmp_path_factory.mktemp("roles")
+    with EmbeddedRedis(tmp / "redis") as redis, hubs(redis.url, tmp, 1) as (hub,):
+        yield hub, _tokens(hub)
+
+
+def _cli(hub: Hub, *args: str, stdin: str | None = None) -> str:
+    argv = [
+        sys.executable,
+        "-m",
+        "hall",
+        *args,
+        "--redis",
+        hub.redis_url,
+        "--config",
+        str(hub.config),
+    ]
+    done = subprocess.run(argv, input=stdin, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def _tokens(hub: Hub) -> dict[str, str | None]:
+    tokens: dict[str, str | None] = {"anonymous": None, "admin": ADMIN}
+    for role in ("display", "kiosk"):
+        tokens[role] = _cli(hub, "token", "--hall", "t", "--role", role)
+    for role, staff in (("clerk", "a1"), ("other_clerk", "a2"), ("director", "boss")):
+        _cli(hub, "pin", staff, "--hall", "t", stdin="1357\n")
+        r = httpx.post(hub.url + "/api/login", json={"hall": "t", "staff": staff, "pin": "1357"})
+        tokens[role] = r.json()["token"]
+    return tokens
+
+
+PRESENT = {"type": "presence.set", "window": 1, "post": "A", "state": "present"}
+ISSUE = {"type": "ticket.issue", "service": "B"}
+
+# (method, path, body): expected status for each role, in ROLES order
+HTTP: list[tuple[str, str, Any, tuple[int, ...]]] = [
+    ("GET", "/healthz", None, (200,) * 7),
+    ("GET", "/metrics", None, (200,) * 7),
+    ("GET", "/api/openapi.json", None, (200,) * 7),
+    ("GET", "/api/halls", None, (200,) * 7),
+    ("GET", "/api/halls/t/state", None, (200,) * 7),
+    ("GET", "/api/halls/t/events", None, (401, 403, 403, 403, 403, 200, 200)),
+    ("POST", "/api/halls/t/commands", PRESENT, (401, 403, 403, 200, 403, 200, 200)),
+    ("POST", "/api/halls/t/commands", ISSUE, (401, 403, 200, 200, 200, 200, 200)),
+    ("GET", "/halls/t/wall", None, (200,) * 7),
+    ("GET", "/halls/t/tickets/A001", None, (200,) * 7),
+    ("GET", "/halls/t/kiosk", None, (401, 401, 200, 401, 401, 401, 200)),
+    ("GET", "/halls/t/windows/1", None, (303, 303, 303, 200, 303, 200, 200)),
+    ("GET", "/halls/t/director", None, (303, 303, 303, 303, 303, 200, 200)),
+]
+
+# websocket path: expected outcome for each role ("ok" = it sends a first frame)
+SOCKETS: list[tuple[str, tuple[str | int, ...]]] = [
+    ("/ws/halls/t/events", (4401, 4403, 4403, 4403, 4403, "ok", "ok")),
+    ("/ws/halls/t/view/wall", ("ok",) * 7),
+    ("/ws/halls/t/view/ticket-A001", ("ok",) * 7),
+    ("/ws/halls/t/view/director", (4401, 4403, 4403, 4403, 4403, "ok", "ok")),
+    ("/ws/halls/t/view/window-1", (4401, 4403, 4403, "ok", 4403, "ok", "ok")),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "expected"), HTTP)
+@pytest.mark.parametrize("role", ROLES)
+def test_http(
+    setup: tuple[Hub, dict[str, str | None]],
+    role: str,
+    method: str,
+    path: str,
+    body: Any,
+    expected: tuple[int, ...],
+) -> None:
+    hub, tokens = setup
+    token = tokens[role]
+    url = path
+    if path.endswith("/kiosk") and token:
+        url += f"?token={token}"  # a device page takes its token in the address
+    with hub.client(token) as c:
+        r = c.request(method, url, json=body, follow_redirects=False)
+    assert r.status_code == expected[ROLES.index(role)], r.text[:200]
+    if r.status_code == 303:
+        assert r.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize(("path", "expected"), SOCKETS)
+@pytest.mark.parametrize("role", ROLES)
+def test_websockets(
+    setup: tuple[Hub, dict[str, str | None]], role: str, path: str, expected: tuple[str | int, ...]
+) -> None:
+    hub, tokens = setup
+    token = tokens[role]
+    url = hub.ws + path + (f"?token={token}" if token else "")
+    want = expected[ROLES.index(role)]
+    try:
+        with connect(url, open_timeout=5) as ws:
+            first = ws.recv(timeout=5)
+            got: str | int = "ok" if first else "empty"
+    except ConnectionClosed as e:
+        got = e.rcvd.code if e.rcvd else "closed"
+    except InvalidStatus as e:
+        got = e.response.status_code
+    assert got == want
+
+
+def test_pins_are_never_logged(setup: tuple[Hub, dict[str, str | None]]) -> None:
+    hub, _ = setup
+    httpx.post(hub.url + "/api/login", json={"hall": "t", "staff": "a3", "pin": "86420"})
+    assert "86420" not in Path(hub.log).read_text()
