@@ -184,7 +184,7 @@ async def login(request: Request) -> Response:
         raise Invalid("invalid_field", str(e)) from None
     token, max_age = await staff_login(svc, creds.hall, creds.staff, creds.pin)
     response = JSONResponse({"token": token})
-    set_session_cookie(response, token, max_age, _secure(request, svc))
+    set_session_cookie(response, token, max_age, secure_request(request, svc))
     return response
 
 
@@ -206,7 +206,7 @@ async def staff_login(svc: Services, hall: str, staff: str, pin: str) -> tuple[s
     return token, seconds
 
 
-def _secure(request: Request, svc: Services) -> bool:
+def secure_request(request: Request, svc: Services) -> bool:
     """Secure cookies behind TLS: set explicitly, or seen through the proxy's headers."""
     return svc.settings.secure_cookies or request.url.scheme == "https"
 

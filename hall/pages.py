@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hall.api import _secure, hall_id, services, set_session_cookie, staff_login
+from hall.api import hall_id, secure_request, services, set_session_cookie, staff_login
 from hall.auth import COOKIE, LANG_COOKIE, Principal, authenticate
 from hall.core.errors import DomainError
 from hall.i18n import normalize_lang
@@ -151,7 +151,7 @@ async def login_form(request: Request) -> Response:
         )
         return html(request, svc.renderer.page("login", ctx), e.status)
     response = RedirectResponse(next_url, status_code=303)
-    set_session_cookie(response, token, max_age, _secure(request, svc))
+    set_session_cookie(response, token, max_age, secure_request(request, svc))
     return response
 
 
