@@ -90,24 +90,32 @@ class Engine:
     async def current(self, hall: str) -> tuple[State, str]:
         if hall in self.lost:
             raise LogLost("log_lost", self.lost[hall])
+        seen = self._cache.get(hall)  # before the round trip: this hub may append meanwhile
         snapshot, version = await self.store.load(hall)
         cached = self._cache.get(hall)
         if cached is not None and cached[0] == version:
             return cached[1], version
-        if cached is not None and ids.key(version) < ids.key(cached[0]):
+        if seen is not None and ids.key(version) < ids.key(seen[0]):
             self.lost[hall] = (
                 f"Redis holds hall {hall} only up to event {version}, but this hub has seen "
-                f"{cached[0]}: Redis lost data. Writes are stopped; restore the AOF backup, "
+                f"{seen[0]}: Redis lost data. Writes are stopped; restore the AOF backup, "
                 "or restart the hubs to accept what Redis holds (docs/operations.md)."
             )
             for notify in self.on_lost:
                 notify(hall)
             raise LogLost("log_lost", self.lost[hall])
+        if cached is not None and ids.key(version) < ids.key(cached[0]):
+            return cached[1], cached[0]  # this hub appended while we read: ours is newer
         state = (
             initial_state(self.halls[hall]) if snapshot is None else _state_decoder.decode(snapshot)
         )
-        self._cache[hall] = (version, state)
+        self._remember(hall, version, state)
         return state, version
+
+    def _remember(self, hall: str, version: str, state: State) -> None:
+        cached = self._cache.get(hall)
+        if cached is None or ids.key(cached[0]) < ids.key(version):
+            self._cache[hall] = (version, state)
 
     def last_seen(self, hall: str) -> tuple[State, str] | None:
         """The state this hub wrote or read last (no round trip; may be behind others)."""
@@ -181,7 +189,7 @@ class Engine:
                 raise _id_reused(command) from None
             if result.repeated:
                 return Outcome(result.body, 0, repeated=True)
-            self._cache[hall] = (result.version, new_state)
+            self._remember(hall, result.version, new_state)
             metrics.EVENTS.inc(len(result.events))
             return Outcome(result.body, len(result.events))
         raise Busy("busy", f"hall {hall} is changing too fast; try again")

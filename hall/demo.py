@@ -1,0 +1,812 @@
+"""`hall demo`: the Kaiyuan hall on a simulated clock, with simulated residents and clerks.
+
+The clock starts a working day at 07:55 (five minutes before the first session) and runs
+`speed` times faster than real time. One background coroutine in the hub plays the day:
+
+- a **day plan** drawn once from a seeded `random.Random` (`plan_day`): when each A- and
+  B-post arrives, the residents' arrivals (a Poisson process, busier in mid-morning and in
+  the quarter hour before the kiosk stops), and the A-posts' outings: a short break, a
+  meeting that the B-post covers early, and field work that the B-post covers *late*
+  (after `cover.requested` and `cover.escalated`), so the absence is recorded late;
+- every few simulated seconds a **step** reads the hall's state, brings it up to the
+  simulated now (the core's `advance`, without writing), and asks small pure functions what
+  the people in the hall do next: `staff_moves` (arrive, go away, cover, return, go off
+  after closing), `desk_move` (call the next resident, recall, finish, no-show, transfer),
+  `due_residents` (take a ticket). Their commands go through the hub's `Engine`, exactly
+  like a tablet's or a kiosk's; a refusal (`no_ticket`, `hall_closed`, ...) is part of a
+  real hall and is skipped.
+
+The demo plays a whole day, morning and afternoon; at its end (every window closed, every
+post off) the hall rests overnight, and the next working day is played from its 07:55 with
+the next seed, until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import anyio
+import click
+
+from hall.config import HallConfig, default_hall_path, load_halls
+from hall.core import Actor, Command, DomainError, State, advance
+from hall.core import commands as cmds
+from hall.core.model import AwayReason, Phase, PostName, PostState, WindowStatus
+from hall.queue.order import serving, waiting_for
+from hall.schedule import hall_day, sessions_on
+from hall.staffing.status import window_status
+from hall.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from hall.services import Services
+
+log = logging.getLogger(__name__)
+
+HALL = "kaiyuan"
+DEMO_PIN = "0000"
+LEAD_IN = timedelta(minutes=5)  # the day starts this long before the first session
+STEP = 10.0  # simulated seconds between two looks at the hall
+MIN_PAUSE, MAX_PAUSE = 0.01, 0.25  # real seconds, whatever the speed
+KIOSK = Actor("kiosk")
+
+# How many residents come for each service, relative to each other (Kaiyuan's seven areas).
+SERVICE_WEIGHTS = {"A": 1.0, "B": 1.1, "C": 1.4, "D": 1.3, "E": 1.6, "F": 0.9, "G": 0.8}
+PRIORITY_SHARE = 0.08  # elderly, disabled, pregnant
+
+
+# -- the simulated clock ------------------------------------------------------------------
+
+
+class SimClock:
+    """`start + (monotonic() - t0) * speed`, as an aware UTC datetime: the hub's clock."""
+
+    def __init__(
+        self, start: datetime, speed: float, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        if start.utcoffset() is None:
+            raise ValueError("the simulated clock needs an aware start time")
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.start = start.astimezone(UTC)
+        self.speed = speed
+        self._monotonic = monotonic
+        self._t0 = monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=(self._monotonic() - self._t0) * self.speed)
+
+    def real(self, simulated_seconds: float) -> float:
+        """Real seconds that `simulated_seconds` take at this speed."""
+        return simulated_seconds / self.speed
+
+
+def demo_day(hall: HallConfig, today: date) -> date:
+    """`today` if the hall works today, else its next working day."""
+    for offset in range(400):
+        day = today + timedelta(days=offset)
+        if sessions_on(hall, day):
+            return day
+    raise ValueError(f"hall {hall.id} has no working day within a year of {today}")
+
+
+def demo_start(hall: HallConfig, day: date) -> datetime:
+    """07:55 in the hall's time zone for Kaiyuan: five minutes before the first session."""
+    first, _ = sessions_on(hall, day)[0]
+    return (first - LEAD_IN).astimezone(UTC)
+
+
+# -- what the simulation sees -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowView:
+    number: int
+    name: str
+    services: tuple[str, ...]
+    status: WindowStatus
+    phase: Phase
+    a: str
+    b: str
+    a_state: PostState
+    b_state: PostState
+    reason: AwayReason | None
+    serving: str | None  # the ticket called at the window
+    waiting: int
+    escalated: bool = False  # the cover request went to the director
+
+    @property
+    def on_duty(self) -> str | None:
+        """Who serves at the window now: the A-post, or the B-post covering; else nobody."""
+        if self.a_state == "present":
+            return self.a
+        if self.b_state == "covering":
+            return self.b
+        return None
+
+
+def window_views(hall: HallConfig, state: State) -> dict[int, WindowView]:
+    out: dict[int, WindowView] = {}
+    for wcfg in hall.windows:
+        w = state.window(wcfg.number)
+        assert w is not None
+        called = serving(state, wcfg.number)
+        out[wcfg.number] = WindowView(
+            number=wcfg.number,
+            name=wcfg.name,
+            services=wcfg.services,
+            status=window_status(w),
+            phase=w.phase,
+            a=w.a.staff,
+            b=w.b.staff,
+            a_state=w.a.state,
+            b_state=w.b.state,
+            reason=w.a.reason,
+            serving=called.number if called else None,
+            waiting=waiting_for(state, wcfg),
+            escalated=w.escalated,
+        )
+    return out
+
+
+# -- the day plan ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arrive:
+    """A post comes on duty."""
+
+    at: datetime
+    window: int
+    post: PostName
+
+
+@dataclass(frozen=True)
+class Outing:
+    """The A-post leaves (once the resident at the window is served) for `minutes`; the B-post
+    covers `cover_after` minutes after they left (None: nobody covers)."""
+
+    at: datetime
+    window: int
+    reason: AwayReason
+    minutes: float
+    cover_after: float | None
+    late: bool = False  # the cover comes after the cover request and its escalation
+
+
+@dataclass(frozen=True)
+class CoverUp:
+    at: datetime
+    window: int
+
+
+@dataclass(frozen=True)
+class Return:
+    at: datetime
+    window: int
+
+
+@dataclass(frozen=True)
+class Depart:
+    """Both posts go off once the window has closed (after its extended service, if any)."""
+
+    at: datetime
+    window: int
+
+
+Intent = Arrive | Outing | CoverUp | Return | Depart
+
+
+@dataclass(frozen=True)
+class Resident:
+    at: datetime
+    service: str
+    priority: bool
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    intents: tuple[Intent, ...]
+    residents: tuple[Resident, ...]
+    ends: datetime  # the last session's end
+
+
+def arrival_rate(elapsed: float, remaining: float) -> float:
+    """Residents a minute, hall-wide, `elapsed` minutes into a session with `remaining` left:
+    a slow start, a mid-session peak, and a rush in the last quarter hour before the kiosk
+    stops (so windows are still busy at closing and extend)."""
+    if remaining <= 15:
+        return 1.7
+    if elapsed < 20:
+        return 0.35
+    if elapsed < 50:
+        return 0.7
+    if remaining > 75:
+        return 0.85
+    return 0.6
+
+
+def draw_residents(
+    hall: HallConfig, start: datetime, end: datetime, rng: random.Random
+) -> list[Resident]:
+    """Arrivals over one session: a Poisson process with `arrival_rate`, by thinning."""
+    served = sorted({code for w in hall.windows for code in w.services})
+    weights = [SERVICE_WEIGHTS.get(code, 1.0) for code in served]
+    peak = 2.0  # the highest arrival_rate
+    total = (end - start).total_seconds() / 60
+    out: list[Resident] = []
+    t = 0.0
+    while True:
+        t += rng.expovariate(peak)
+        if t >= total:
+            return out
+        if rng.random() * peak <= arrival_rate(t, total - t):
+            out.append(
+                Resident(
+                    at=start + timedelta(minutes=t),
+                    service=rng.choices(served, weights)[0],
+                    priority=rng.random() < PRIORITY_SHARE,
+                )
+            )
+
+
+Span = tuple[float, float]  # minutes: low, high
+
+
+def _minutes(rng: random.Random, low: float, high: float) -> timedelta:
+    return timedelta(minutes=rng.uniform(low, high))
+
+
+def plan_day(hall: HallConfig, day: date, rng: random.Random) -> DayPlan:
+    """Everything decided in advance for one day (the rest reacts to the hall's state)."""
+    sessions = sessions_on(hall, day)
+    if not sessions:
+        raise ValueError(f"hall {hall.id} does not open on {day.isoformat()}")
+    intents: list[Intent] = []
+    residents: list[Resident] = []
+    numbers = [w.number for w in hall.windows]
+    # The late cover comes a minute or so after the escalation (12 minutes at Kaiyuan).
+    late = (hall.rules.cover_after + hall.rules.escalate_after).total_seconds() / 60
+    for index, (start, end) in enumerate(sessions):
+        for n in numbers:
+            intents.append(Arrive(start + _minutes(rng, -4.5, 4.0), n, "A"))
+            intents.append(Arrive(start + _minutes(rng, -5.0, 2.0), n, "B"))
+            intents.append(Depart(end, n))
+        residents += draw_residents(hall, start, end, rng)
+        outings: list[tuple[AwayReason, Span, Span, Span | None]]
+        if index == 0:  # the morning: a break, an early cover, a late cover
+            outings = [
+                ("break", (30, 40), (5, 7), None),
+                ("meeting", (60, 70), (24, 30), (2, 4)),
+                ("field", (95, 105), (late + 8, late + 12), (late + 1, late + 1.8)),
+            ]
+        else:  # the afternoon: a break and a covered stint in the back office
+            outings = [
+                ("break", (40, 50), (5, 8), None),
+                ("back_office", (80, 90), (15, 20), (4, 7)),
+            ]
+        chosen = rng.sample(numbers, min(len(outings), len(numbers)))
+        for n, (reason, leave, stay, cover) in zip(chosen, outings, strict=False):
+            at = start + _minutes(rng, *leave)
+            minutes = rng.uniform(*stay)
+            if at + timedelta(minutes=minutes + 30) > end:
+                continue  # a short session: no outing that could run into closing
+            cover_after = rng.uniform(*cover) if cover else None
+            is_late = cover_after is not None and cover_after > late
+            intents.append(Outing(at, n, reason, minutes, cover_after, is_late))
+    intents.sort(key=lambda i: i.at)
+    residents.sort(key=lambda r: r.at)
+    return DayPlan(tuple(intents), tuple(residents), sessions[-1][1])
+
+
+# -- moves: what the people in the hall do -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    command: Command
+    actor: Actor
+    note: str | None = None  # said on the console when the move is made
+
+
+def _clerk(staff: str) -> Actor:
+    return Actor("clerk", staff=staff)
+
+
+def due_residents(
+    residents: Sequence[Resident], now: datetime
+) -> tuple[list[Move], list[Resident]]:
+    """Residents who have reached the kiosk: (their ticket.issue moves, those still to come)."""
+    cut = 0
+    while cut < len(residents) and residents[cut].at <= now:
+        cut += 1
+    moves = [
+        Move(cmds.TicketIssue(service=r.service, priority=r.priority), KIOSK)
+        for r in residents[:cut]
+    ]
+    return moves, list(residents[cut:])
+
+
+def staff_moves(
+    views: dict[int, WindowView], intents: Sequence[Intent], now: datetime
+) -> tuple[list[Move], list[Intent]]:
+    """The posts' moves due at `now`: (moves, the intents still pending, with new ones)."""
+    moves: list[Move] = []
+    pending: list[Intent] = []
+    for intent in intents:
+        if intent.at > now:
+            pending.append(intent)
+            continue
+        v = views[intent.window]
+        n = intent.window
+        if isinstance(intent, Arrive):
+            mine = v.a_state if intent.post == "A" else v.b_state
+            if mine == "off":
+                staff = v.a if intent.post == "A" else v.b
+                moves.append(
+                    Move(
+                        cmds.PresenceSet(window=n, post=intent.post, state="present"), _clerk(staff)
+                    )
+                )
+        elif isinstance(intent, Outing):
+            if v.phase != "open":
+                continue  # the session ended first: the outing is dropped
+            if v.a_state != "present" or v.serving is not None:
+                pending.append(intent)  # finish the resident at the window first
+                continue
+            note = f"A-post {v.a} goes away ({intent.reason}) for {intent.minutes:.0f} min; "
+            if intent.cover_after is None:
+                note += "nobody covers"
+            else:
+                pending.append(CoverUp(now + timedelta(minutes=intent.cover_after), n))
+                late = " (late: after the cover request and its escalation)" * intent.late
+                note += f"B-post {v.b} covers after {intent.cover_after:.0f} min{late}"
+            pending.append(Return(now + timedelta(minutes=intent.minutes), n))
+            moves.append(
+                Move(
+                    cmds.PresenceSet(window=n, post="A", state="away", reason=intent.reason),
+                    _clerk(v.a),
+                    note,
+                )
+            )
+        elif isinstance(intent, CoverUp):
+            if v.a_state != "present" and v.b_state != "covering":
+                moves.append(Move(cmds.CoverStart(window=n), _clerk(v.b)))
+        elif isinstance(intent, Return):
+            if v.a_state != "present":
+                moves.append(
+                    Move(cmds.PresenceSet(window=n, post="A", state="present"), _clerk(v.a))
+                )
+        elif v.phase != "closed":  # Depart: wait for the extended service to end
+            pending.append(intent)
+        else:
+            posts: tuple[tuple[PostName, str, PostState], ...] = (
+                ("A", v.a, v.a_state),
+                ("B", v.b, v.b_state),
+            )
+            for post, staff, state in posts:
+                if state != "off":
+                    off = cmds.PresenceSet(window=n, post=post, state="off")
+                    moves.append(Move(off, _clerk(staff)))
+    return moves, pending
+
+
+Step = Literal["finish", "recall", "no_show", "transfer"]
+
+
+@dataclass(frozen=True)
+class Desk:
+    """The simulation's memory of one window: the resident being served and what happens
+    next to them, and when the clerk will call the next one."""
+
+    ticket: str | None = None
+    steps: tuple[tuple[datetime, Step], ...] = ()
+    ready_at: datetime = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def plan_visit(ticket: str, now: datetime, rng: random.Random) -> Desk:
+    """What will happen to a resident just called: mostly served in 2-8 minutes; sometimes
+    recalled (and then comes, or is a no-show); now and then sent to another window."""
+    service = timedelta(minutes=rng.triangular(2.0, 8.0, 3.5))
+    minute = timedelta(minutes=1)
+    roll = rng.random()
+    steps: tuple[tuple[datetime, Step], ...]
+    if roll < 0.05:
+        steps = (
+            (now + minute, "recall"),
+            (now + 2 * minute, "recall"),
+            (now + 3 * minute, "no_show"),
+        )
+    elif roll < 0.11:
+        steps = ((now + minute, "recall"), (now + minute + service, "finish"))
+    elif roll < 0.15:
+        steps = ((now + _minutes(rng, 1.5, 3.0), "transfer"),)
+    else:
+        steps = ((now + service, "finish"),)
+    return Desk(ticket, steps)
+
+
+def transfer_target(
+    views: dict[int, WindowView], source: WindowView, rng: random.Random
+) -> int | None:
+    """Another open, attended window with other services: where the resident belongs."""
+    targets = [
+        v.number
+        for v in views.values()
+        if v.number != source.number
+        and v.phase == "open"
+        and v.on_duty is not None
+        and not set(v.services) & set(source.services)
+    ]
+    return rng.choice(targets) if targets else None
+
+
+def desk_move(
+    view: WindowView,
+    desk: Desk,
+    views: dict[int, WindowView],
+    now: datetime,
+    rng: random.Random,
+    *,
+    holding: bool = False,
+) -> tuple[Move | None, Desk]:
+    """The clerk on duty at one window: the move due now, if any, and the updated memory.
+    `holding`: the clerk means to step away, so calls nobody new."""
+    staff = view.on_duty
+    if staff is None or view.phase == "closed":
+        return None, desk
+    clerk = _clerk(staff)
+    n = view.number
+    if view.serving is None:
+        if view.waiting and now >= desk.ready_at and not holding:
+            return Move(cmds.TicketCall(window=n), clerk), desk
+        return None, desk
+    if view.serving != desk.ticket:
+        desk = replace(plan_visit(view.serving, now, rng), ready_at=desk.ready_at)
+    if not desk.steps or desk.steps[0][0] > now:
+        return None, desk
+    step = desk.steps[0][1]
+    rest = desk.steps[1:]
+    if step == "recall":
+        return Move(cmds.TicketRecall(window=n), clerk), replace(desk, steps=rest)
+    done = Desk(ready_at=now + timedelta(seconds=rng.uniform(15, 50)))
+    if step == "transfer":
+        target = transfer_target(views, view, rng)
+        if target is not None:
+            return Move(cmds.TicketTransfer(window=n, to_window=target), clerk), done
+        step = "finish"
+    if step == "no_show":
+        return Move(cmds.TicketNoShow(window=n), clerk), done
+    return Move(cmds.TicketFinish(window=n), clerk), done
+
+
+# -- narration ---------------------------------------------------------------------------
+
+
+def narrate(
+    hall: HallConfig, before: dict[int, WindowView] | None, after: dict[int, WindowView]
+) -> list[str]:
+    """One line per window whose status changed (or whose cover request was escalated)."""
+    if before is None:
+        return []
+    lines: list[str] = []
+    for n, v in after.items():
+        old = before[n].status
+        if v.escalated and not before[n].escalated:
+            lines.append(f"window {n} {v.name}: still uncovered: escalated to the director")
+        if old == v.status:
+            continue
+        detail = ""
+        if v.status == "away" and v.reason:
+            detail = f" ({v.reason})"
+        elif v.status == "uncovered":
+            detail = f": cover requested from the B-post {_name(hall, v.b)}"
+        elif v.status == "covered":
+            detail = f" by the B-post {_name(hall, v.b)}"
+        elif v.status == "extended":
+            detail = f": serving {v.serving or 'nobody'}, {v.waiting} waiting"
+        lines.append(f"window {n} {v.name}: {old} -> {v.status}{detail}")
+    return lines
+
+
+def _name(hall: HallConfig, staff: str) -> str:
+    person = hall.person(staff)
+    return f"{person.name} ({staff})" if person else staff
+
+
+# -- the simulation loop -----------------------------------------------------------------
+
+
+class HubEngine(Protocol):
+    """What the simulation needs of the hub's `Engine`."""
+
+    async def current(self, hall: str) -> tuple[State, str]: ...
+
+    def last_seen(self, hall: str) -> tuple[State, str] | None: ...
+
+    async def submit(self, hall: str, command: Command, actor: Actor) -> object: ...
+
+
+class Simulation:
+    """One simulated day at one hall, driven against an engine (the hub's, or a test's)."""
+
+    def __init__(
+        self,
+        hall: HallConfig,
+        clock: Callable[[], datetime],
+        *,
+        speed: float,
+        seed: int = 1,
+        say: Callable[[str], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        self.hall = hall
+        self.clock = clock
+        self.speed = speed
+        self.rng = random.Random(seed)
+        self.say = say
+        self.sleep = sleep
+        self.plan = plan_day(hall, hall_day(hall, clock()), self.rng)
+        self.intents: list[Intent] = list(self.plan.intents)
+        self.residents: list[Resident] = list(self.plan.residents)
+        self.desks: dict[int, Desk] = {w.number: Desk() for w in hall.windows}
+        self.views: dict[int, WindowView] | None = None
+        self.open: bool | None = None  # a session is running
+        self.refusals: dict[str, int] = {}
+        self.done = False
+
+    def _tell(self, now: datetime, text: str) -> None:
+        if self.say is not None:
+            self.say(f"{now.astimezone(self.hall.tz):%H:%M}  {text}")
+
+    def moves(self, state: State, now: datetime) -> list[Move]:
+        """Everything the hall's people do at `now`, given the hall's state at `now`."""
+        views = window_views(self.hall, state)
+        self._hall_news(state, now)
+        for line in narrate(self.hall, self.views, views):
+            self._tell(now, line)
+        self.views = views
+        out, self.intents = staff_moves(views, self.intents, now)
+        leaving = {i.window for i in self.intents if isinstance(i, Outing) and i.at <= now}
+        for n, view in views.items():
+            move, self.desks[n] = desk_move(
+                view, self.desks[n], views, now, self.rng, holding=n in leaving
+            )
+            if move is not None:
+                out.append(move)
+        tickets, self.residents = due_residents(self.residents, now)
+        out += tickets
+        if not self.intents and all(v.phase == "closed" for v in views.values()):
+            self.done = now >= self.plan.ends
+        return out
+
+    def _hall_news(self, state: State, now: datetime) -> None:
+        is_open = state.closes_at is not None
+        if is_open == self.open:
+            return
+        if self.open is None and not is_open:
+            self._tell(now, "the hall is still closed; the posts arrive for the first session")
+        elif is_open:
+            assert state.closes_at is not None
+            until = state.closes_at.astimezone(self.hall.tz)
+            self._tell(now, f"the hall opens: the kiosk issues tickets until {until:%H:%M}")
+        else:
+            self._tell(now, "closing time: the kiosk stops; windows with residents left extend")
+        self.open = is_open
+
+    async def step(self, engine: HubEngine) -> None:
+        now = self.clock()
+        # The demo is the only hub of its Redis, so every write passes through this engine
+        # and what it saw last is current: no round trip to Redis each step.
+        current, _ = engine.last_seen(self.hall.id) or await engine.current(self.hall.id)
+        state, _ = advance(self.hall, current, now.astimezone(self.hall.tz))
+        for move in self.moves(state, now):
+            if move.note:
+                self._tell(now, f"window {getattr(move.command, 'window', '-')}: {move.note}")
+            try:
+                await engine.submit(self.hall.id, move.command, move.actor)
+            except DomainError as e:  # a refusal is part of a real hall's day
+                self.refusals[e.code] = self.refusals.get(e.code, 0) + 1
+                log.debug("demo: %s refused: %s", move.command, e.message)
+
+    async def run(self, engine: HubEngine) -> None:
+        pause = min(MAX_PAUSE, max(MIN_PAUSE, STEP / self.speed))
+        while not self.done:
+            try:
+                await self.step(engine)
+            except StoreError as e:  # Redis hiccup: the next step re-reads the state
+                log.warning("demo: store unavailable (%s); carrying on", e)
+            except Exception:  # never let one bad step end the demo
+                log.exception("demo: simulation step failed; carrying on")
+            await self.sleep(pause)
+        self._tell(self.clock(), "the demo day is over: every window closed, everyone off duty")
+
+
+def simulation(
+    hall: HallConfig,
+    clock: SimClock,
+    *,
+    seed: int = 1,
+    say: Callable[[str], None] | None = None,
+) -> Callable[[Services], Coroutine[Any, Any, None]]:
+    """The background coroutine for `create_app(..., background=[...])`: plays the day, then
+    (if the demo is left running) the hall rests overnight and the next working day is played
+    from its 07:55, with the next seed."""
+
+    async def run(services: Services) -> None:
+        for n in itertools.count():
+            sim = Simulation(hall, clock, speed=clock.speed, seed=seed + n, say=say)
+            await sim.run(services.engine)
+            day = demo_day(hall, hall_day(hall, clock()) + timedelta(days=1))
+            start = demo_start(hall, day)
+            wait = max(0.0, clock.real((start - clock()).total_seconds()))
+            if say is not None:
+                after = (
+                    f"{wait / 60:.0f} real minutes" if wait >= 90 else f"{wait:.0f} real seconds"
+                )
+                say(f"the next day, {day:%A %Y-%m-%d}, starts in {after}")
+            await anyio.sleep(wait)
+
+    return run
+
+
+# -- `hall demo` -------------------------------------------------------------------------
+
+
+async def prepare(url: str, hall: HallConfig) -> dict[str, str]:
+    """Check the Redis is fresh, set every staff member's PIN to the demo PIN, and issue a
+    kiosk and an integration token."""
+    from hall.auth import device_claims
+    from hall.store.store import Store
+
+    store = Store(url)
+    try:
+        if await store.first_id(hall.id) is not None:
+            raise click.ClickException(
+                "this data folder already holds a hall's events; the demo needs an empty "
+                "one (or leave out --data for a temporary folder)"
+            )
+        await asyncio.gather(*(store.set_pin(hall.id, s.id, DEMO_PIN) for s in hall.staff))
+        day = 86_400
+        return {
+            role: await store.issue_token(hall.id, device_claims(hall.id, role, None), day)
+            for role in ("kiosk", "integration")
+        }
+    finally:
+        await store.close()
+
+
+def _already_served(url: str) -> bool:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except (redis.RedisError, OSError):
+        return False
+
+
+def banner(
+    hall: HallConfig,
+    base: str,
+    day: date,
+    speed: float,
+    seed: int,
+    tokens: dict[str, str],
+    data: str,
+) -> str:
+    a1 = hall.windows[0].a
+    director = next((s.id for s in hall.staff if s.role == "director"), a1)
+    hour = 3600 / speed
+    pace = f"{hour / 60:g} real minutes" if hour >= 60 else f"{hour:.3g} real seconds"
+    start = demo_start(hall, day).astimezone(hall.tz)
+    return "\n".join(
+        [
+            f"hall demo: {hall.name} on {day:%A %Y-%m-%d}, simulated from {start:%H:%M} at "
+            f"{speed:g}x (one simulated hour every {pace}), seed {seed}",
+            "",
+            f"  wall screen     {base}/halls/{hall.id}/wall",
+            f"  director        {base}/halls/{hall.id}/director   (log in as {director})",
+            f"  window tablet   {base}/halls/{hall.id}/windows/1  (log in as {a1})",
+            f"  kiosk           {base}/halls/{hall.id}/kiosk?token={tokens['kiosk']}",
+            f"  log in          {base}/login  hall {hall.id}, any staff id, PIN {DEMO_PIN}",
+            f"  events (JSON)   curl -H 'Authorization: Bearer {tokens['integration']}' "
+            f"{base}/api/halls/{hall.id}/events",
+            "",
+            "  staff: " + ", ".join(f"{s.id} ({s.name})" for s in hall.staff),
+            "",
+            f"The demo's own Redis keeps its data in {data}. Ctrl-C ends the demo.",
+            "",
+        ]
+    )
+
+
+def run_demo(
+    *, speed: float, host: str, port: int, data: Path | None, seed: int, log_level: str = "warning"
+) -> None:
+    """`hall demo`: start an embedded Redis (in a temporary folder unless --data), prepare it,
+    and serve the Kaiyuan hall on the simulated clock until Ctrl-C."""
+    import uvicorn
+
+    from hall.app import create_app
+    from hall.settings import Settings
+    from hall.store.embedded import EmbeddedRedis
+
+    config = default_hall_path()
+    hall = load_halls(config)[HALL]
+    scratch = None if data is not None else Path(tempfile.mkdtemp(prefix="hall-demo-"))
+    folder = data if data is not None else scratch
+    assert folder is not None
+    # uvicorn re-raises SIGTERM after its shutdown: unwind (stop Redis, remove the folder).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        server = EmbeddedRedis(folder)
+        if _already_served(server.url):
+            raise click.ClickException(
+                f"a Redis is already running in {folder}; the demo needs a folder of its own"
+            )
+        with server:
+            tokens = asyncio.run(prepare(server.url, hall))
+            day = demo_day(hall, hall_day(hall, datetime.now(UTC)))
+            clock = SimClock(demo_start(hall, day), speed)
+            settings = Settings.from_env(
+                config=config, redis_url=server.url, data_dir=folder, ticker_interval=0.05
+            )
+            app = create_app(
+                settings,
+                {hall.id: hall},
+                clock=clock,
+                background=[simulation(hall, clock, seed=seed, say=click.echo)],
+            )
+            shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+            kept = "removed at exit" if scratch is not None else "kept"
+            where = f"{folder} ({kept})"
+            base = f"http://{shown}:{port}"
+            click.echo(banner(hall, base, day, speed, seed, tokens, where))
+            uvicorn.run(
+                app,
+                host=host,
+                port=port,
+                log_level=log_level,
+                ws_max_size=64 * 1024,
+                ws_ping_interval=20,
+                ws_ping_timeout=20,
+                timeout_graceful_shutdown=5,
+            )
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+__all__ = [
+    "DEMO_PIN",
+    "Desk",
+    "Move",
+    "SimClock",
+    "Simulation",
+    "WindowView",
+    "demo_day",
+    "demo_start",
+    "desk_move",
+    "plan_day",
+    "run_demo",
+    "simulation",
+    "staff_moves",
+    "window_views",
+]
