@@ -137,6 +137,7 @@ def serve(
             port=port,
             log_level=log_level,
             ws_max_size=64 * 1024,  # a bigger frame closes the socket with 1009
+            ws_per_message_deflate=False,  # fan-out sends the same bytes to all: no deflate
             ws_ping_interval=settings.ws_ping,
             ws_ping_timeout=settings.ws_ping,  # half-open sockets are dropped
             timeout_graceful_shutdown=5,

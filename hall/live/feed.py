@@ -38,14 +38,18 @@ class HallFeed:
         # timeline, the wall's last calls); bounded, and restarted by `day.started`.
         self.today: deque[dict[str, Any]] = deque(maxlen=RECENT)
         self._public: tuple[str, dict[str, Any]] | None = None
+        self._snapshot: tuple[str, str] | None = None
 
     def snapshot_frame(self, now: datetime) -> str:
-        body = {
-            "type": "snapshot",
-            "state": public_state(self.hall, self.state, now, self.version),
-            "last_event_id": self.version,
-        }
-        return _encoder.encode(body).decode()
+        """The events socket's first frame; encoded once per version (reconnect storms)."""
+        if self._snapshot is None or self._snapshot[0] != self.version:
+            body = {
+                "type": "snapshot",
+                "state": self.public(now),
+                "last_event_id": self.version,
+            }
+            self._snapshot = (self.version, _encoder.encode(body).decode())
+        return self._snapshot[1]
 
     def public(self, now: datetime) -> dict[str, Any]:
         """The public state, built once per version and shared by every view."""
