@@ -17,7 +17,7 @@ import click
 from hall.auth import DEVICE_ROLES, device_claims
 from hall.config import ConfigError, HallConfig, default_hall_path, load_halls, parse_duration
 from hall.settings import Settings
-from hall.store.embedded import EmbeddedRedis
+from hall.store.embedded import EmbeddedRedis, answers
 from hall.store.errors import StoreError
 from hall.store.store import Store
 
@@ -61,24 +61,11 @@ def _redis(redis_url: str | None, data: Path) -> Iterator[str]:
         yield redis_url
         return
     server = EmbeddedRedis(data)
-    if _answers(server.url):
+    if answers(server.url):
         yield server.url
         return
     with server:
         yield server.url
-
-
-def _answers(url: str) -> bool:
-    import redis
-
-    try:
-        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except (redis.RedisError, OSError):
-        return False
 
 
 def _run(url: str, work: Callable[[Store], Awaitable[T]]) -> T:

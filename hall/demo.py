@@ -688,19 +688,6 @@ async def prepare(url: str, hall: HallConfig) -> dict[str, str]:
         await store.close()
 
 
-def _already_served(url: str) -> bool:
-    import redis
-
-    try:
-        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except (redis.RedisError, OSError):
-        return False
-
-
 def banner(
     hall: HallConfig,
     base: str,
@@ -745,7 +732,7 @@ def run_demo(
 
     from hall.app import create_app
     from hall.settings import Settings
-    from hall.store.embedded import EmbeddedRedis
+    from hall.store.embedded import EmbeddedRedis, answers
 
     config = default_hall_path()
     hall = load_halls(config)[HALL]
@@ -757,7 +744,7 @@ def run_demo(
     try:
         folder.mkdir(parents=True, exist_ok=True)
         server = EmbeddedRedis(folder)
-        if _already_served(server.url):
+        if answers(server.url):
             raise click.ClickException(
                 f"a Redis is already running in {folder}; the demo needs a folder of its own"
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
+from typing import TypeVar
 
 import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -25,6 +26,7 @@ from hall.services import Services
 from hall.store.errors import StoreError
 from hall.store.store import with_id
 
+T = TypeVar("T")
 TRY_AGAIN_LATER = 1013
 REPLAY_PAGE = 500
 FROM_THE_START = ("0", "0-0")
@@ -44,6 +46,18 @@ async def following(feed: HallFeed, limit: int, kind: str) -> AsyncIterator[Outb
     finally:
         feed.subscribers.discard(outbox)
         metrics.WS_CLIENTS.labels(kind).dec()
+
+
+async def _accept(ws: WebSocket, admit: Awaitable[T]) -> T | None:
+    """Accept, then admit (who, what hall, which view); a refusal closes with its reason."""
+    await ws.accept()
+    try:
+        return await admit
+    except DomainError as e:
+        await ws.close(close_code(e), e.message[:120])
+    except StoreError:
+        await ws.close(1011, "store unavailable")
+    return None
 
 
 async def run_socket(ws: WebSocket, sender: Callable[[], Awaitable[None]]) -> None:
@@ -68,16 +82,10 @@ async def run_socket(ws: WebSocket, sender: Callable[[], Awaitable[None]]) -> No
 
 async def events_socket(ws: WebSocket) -> None:
     svc: Services = ws.app.state.services
-    await ws.accept()
-    try:
-        hall, after = await _admit(ws, svc)
-        feed = await svc.live.feed(hall)
-    except DomainError as e:
-        await ws.close(close_code(e), e.message[:120])
+    admitted = await _accept(ws, _admit(ws, svc))
+    if admitted is None:
         return
-    except StoreError:
-        await ws.close(1011, "store unavailable")
-        return
+    feed, after = admitted
     async with following(feed, svc.settings.outbox_frames, "events") as outbox:
         try:
             last = await _catch_up(ws, svc, feed, after)
@@ -104,15 +112,10 @@ async def events_socket(ws: WebSocket) -> None:
 async def view_socket(ws: WebSocket) -> None:
     """`/ws/halls/{hall}/view/{view}`: HTML fragments for htmx's ws extension."""
     svc: Services = ws.app.state.services
-    await ws.accept()
-    try:
-        feed, view, lang = await _admit_view(ws, svc)
-    except DomainError as e:
-        await ws.close(close_code(e), e.message[:120])
+    admitted = await _accept(ws, _admit_view(ws, svc))
+    if admitted is None:
         return
-    except StoreError:
-        await ws.close(1011, "store unavailable")
-        return
+    feed, view, lang = admitted
     channel = svc.views.channel(feed, view, lang)
     outbox: Outbox[str] = Outbox(svc.settings.outbox_frames)
     channel.sockets.add(outbox)
@@ -156,7 +159,7 @@ async def _admit_view(ws: WebSocket, svc: Services) -> tuple[HallFeed, View, str
     return await svc.live.feed(hall), view, lang
 
 
-async def _admit(ws: WebSocket, svc: Services) -> tuple[str, str | None]:
+async def _admit(ws: WebSocket, svc: Services) -> tuple[HallFeed, str | None]:
     from hall.auth import Unauthorized
     from hall.core.errors import Forbidden, Invalid, NotFound
 
@@ -172,7 +175,7 @@ async def _admit(ws: WebSocket, svc: Services) -> tuple[str, str | None]:
     after = ws.query_params.get("after") or None
     if after is not None and ids.parse(after) is None:
         raise Invalid("invalid_field", "after: not a stream id")
-    return hall, after
+    return await svc.live.feed(hall), after
 
 
 async def _catch_up(

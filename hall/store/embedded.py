@@ -233,3 +233,15 @@ class EmbeddedRedis:
         except OSError:
             return "(no redis-server log)"
         return "\n".join(lines[-_LOG_TAIL_LINES:])
+
+
+def answers(url: str) -> bool:
+    """Whether a Redis answers PING at `url` (within a second)."""
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except (redis.RedisError, OSError):
+        return False
