@@ -196,6 +196,9 @@ _ZH: Final[dict[str, str]] = {
     "counter.minutes": "{value} 分钟",
     "counter.none": "—",
     "alert.cover_requested": "{window} 号窗口A岗离岗已满 {minutes} 分钟，已通知B岗 {staff} 顶岗",
+    "alert.cover_requested_off": (
+        "{window} 号窗口A岗未在岗已满 {minutes} 分钟，已通知B岗 {staff} 顶岗"
+    ),
     "alert.cover_escalated": "{window} 号窗口仍无人顶岗，请主任处理",
     "alert.overdue": "{ticket} 号已等候超过 {minutes} 分钟",
     "alert.late": "{window} 号窗口 {staff} 离岗 {minutes} 分钟未安排顶岗，按迟到处理",
@@ -408,6 +411,9 @@ _EN: Final[dict[str, str]] = {
     "counter.minutes": "{value} min",
     "counter.none": "—",
     "alert.cover_requested": "Window {window}: A-post away {minutes} min, B-post {staff} called",
+    "alert.cover_requested_off": (
+        "Window {window}: no A-post on duty for {minutes} min, B-post {staff} called"
+    ),
     "alert.cover_escalated": "Window {window} is still uncovered: please act",
     "alert.overdue": "Ticket {ticket} has waited over {minutes} min",
     "alert.late": "Window {window}: {staff} away {minutes} min without cover, counted as late",

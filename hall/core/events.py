@@ -26,6 +26,7 @@ class PresenceChanged(Event, frozen=True, tag="presence.changed"):
 class CoverRequested(Event, frozen=True, tag="cover.requested"):
     window: int
     staff: str  # the B-post being called
+    a_state: PostState  # why: the A-post is away, or off (not arrived yet, gone)
 
 
 class CoverEscalated(Event, frozen=True, tag="cover.escalated"):

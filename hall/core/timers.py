@@ -40,7 +40,11 @@ def due(hall: HallConfig, state: State, at: datetime, now: datetime) -> list[ev.
         if d is None or d > at:
             continue
         if w.cover_requested_at is None:
-            out.append(ev.CoverRequested(hall=hall.id, at=d, window=w.number, staff=w.b.staff))
+            out.append(
+                ev.CoverRequested(
+                    hall=hall.id, at=d, window=w.number, staff=w.b.staff, a_state=w.a.state
+                )
+            )
         else:
             out.append(ev.CoverEscalated(hall=hall.id, at=d, window=w.number))
     for t in state.tickets:

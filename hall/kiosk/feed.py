@@ -63,7 +63,12 @@ def alert_sentence(hall: HallConfig, event: Mapping[str, Any], labels: Labeller)
     p = _params(hall, event, labels)
     kind = event.get("type")
     if kind == "cover.requested":
-        return labels("alert.cover_requested", **{**p, "minutes": _minutes(hall.rules.cover_after)})
+        key = (
+            "alert.cover_requested_off"
+            if event.get("a_state") == "off"
+            else "alert.cover_requested"
+        )
+        return labels(key, **{**p, "minutes": _minutes(hall.rules.cover_after)})
     if kind == "cover.escalated":
         return labels("alert.cover_escalated", **p)
     if kind == "ticket.overdue":

@@ -108,6 +108,7 @@ def test_cover_requested_names_the_b_post_and_is_stamped_at_the_deadline() -> No
         "at": "2026-11-30T09:10:00+08:00",
         "window": 1,
         "staff": "b1",
+        "a_state": "away",
     }
 
 
