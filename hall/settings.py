@@ -46,6 +46,7 @@ class Settings:
             # For fault tests of clock skew between hubs; never set in production.
             "clock_offset": float(os.environ.get("HALL_CLOCK_OFFSET", "0")),
             "ws_ping": float(os.environ.get("HALL_WS_PING", "20")),
+            "retention_days": int(os.environ.get("HALL_RETENTION_DAYS", "35")),
         }
         values.update({k: v for k, v in given.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
