@@ -14,14 +14,14 @@ import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from hall import metrics
-from hall.auth import LANG_COOKIE, authenticate
-from hall.core.errors import DomainError
+from hall.auth import LANG_COOKIE, Unauthorized, authenticate
+from hall.core.errors import DomainError, Forbidden, NotFound
 from hall.i18n import normalize_lang
 from hall.live import ids
 from hall.live.feed import Frame, HallFeed
 from hall.live.outbox import Outbox
 from hall.live.views import View
-from hall.screens import may_view
+from hall.screens import check_log_reader, may_view, parse_after
 from hall.services import Services
 from hall.store.errors import StoreError
 from hall.store.store import with_id
@@ -139,9 +139,6 @@ async def view_socket(ws: WebSocket) -> None:
 
 
 async def _admit_view(ws: WebSocket, svc: Services) -> tuple[HallFeed, View, str]:
-    from hall.auth import Unauthorized
-    from hall.core.errors import Forbidden, NotFound
-
     hall = ws.path_params["hall"]
     if hall not in svc.halls:
         raise NotFound("unknown_hall", f"there is no hall {hall!r}")
@@ -160,9 +157,6 @@ async def _admit_view(ws: WebSocket, svc: Services) -> tuple[HallFeed, View, str
 
 
 async def _admit(ws: WebSocket, svc: Services) -> tuple[HallFeed, str | None]:
-    from hall.auth import Unauthorized
-    from hall.core.errors import Forbidden, Invalid, NotFound
-
     principal = await authenticate(ws, svc.store, svc.settings)
     if principal is None:
         raise Unauthorized("this needs a token (bearer header or ?token=)")
@@ -170,11 +164,8 @@ async def _admit(ws: WebSocket, svc: Services) -> tuple[HallFeed, str | None]:
     if hall not in svc.halls:
         raise NotFound("unknown_hall", f"there is no hall {hall!r}")
     principal.check_hall(hall)
-    if principal.actor.kind not in ("admin", "director", "integration"):
-        raise Forbidden("the event stream needs a director, admin or integration token")
-    after = ws.query_params.get("after") or None
-    if after is not None and ids.parse(after) is None:
-        raise Invalid("invalid_field", "after: not a stream id")
+    check_log_reader(principal.actor)
+    after = parse_after(ws.query_params.get("after"))
     return await svc.live.feed(hall), after
 
 
