@@ -108,6 +108,7 @@ def serve(
     import uvicorn
 
     from hall.app import create_app
+    from hall.live.protocol import HallWebSocketProtocol
 
     halls = _halls(config)
     # uvicorn re-raises SIGTERM after its graceful shutdown; make that unwind our context
@@ -129,6 +130,9 @@ def serve(
             host=host,
             port=port,
             log_level=log_level,
+            # uvicorn's websockets-sansio protocol, letting the fan-out write each event's
+            # frame, built once, to every caught-up socket's transport (hall.live.protocol)
+            ws=HallWebSocketProtocol,
             ws_max_size=64 * 1024,  # a bigger frame closes the socket with 1009
             ws_per_message_deflate=False,  # fan-out sends the same bytes to all: no deflate
             ws_ping_interval=settings.ws_ping,

@@ -1,5 +1,9 @@
 """One hall as this hub sees it live: its state kept by `evolve` from the stream, and the
-sockets that follow it."""
+sockets that follow it.
+
+Each event is encoded once: its JSON text (for sockets served through ASGI) and its
+websocket frame (written as is to every caught-up socket's transport; a batch of events
+goes to such a socket in one write)."""
 
 from __future__ import annotations
 
@@ -17,10 +21,12 @@ from hall.core import AnyEvent, State, decode_event, evolve
 from hall.core.events import DayStarted
 from hall.core.view import public_state
 from hall.live import ids
+from hall.live.fanout import Fanout
 from hall.live.outbox import Outbox
+from hall.live.wire import text_frame
 from hall.store.store import with_id
 
-Frame = tuple[tuple[int, int], str]  # (stream id, text) for the events websocket
+Frame = tuple[tuple[int, int], str, bytes]  # the events websocket's (stream id, text, frame)
 RECENT = 2000  # events kept for screens that show today's history (director, last calls)
 
 _encoder = msgspec.json.Encoder()
@@ -34,22 +40,26 @@ class HallFeed:
         self.subscribers: set[Outbox[Frame]] = set()
         # Called once per batch after the state moved on (the view channels render here).
         self.listeners: list[Callable[[HallFeed], None]] = []
+        # Deliveries to this hall's sockets (events and view channels), in order, in slices.
+        self.fanout = Fanout()
         # Today's events as JSON-ready dicts with their ids (the director's counters and
         # timeline, the wall's last calls); bounded, and restarted by `day.started`.
         self.today: deque[dict[str, Any]] = deque(maxlen=RECENT)
         self._public: tuple[str, dict[str, Any]] | None = None
-        self._snapshot: tuple[str, str] | None = None
+        self._snapshot: tuple[str, str, bytes] | None = None
 
-    def snapshot_frame(self, now: datetime) -> str:
-        """The events socket's first frame; encoded once per version (reconnect storms)."""
+    def snapshot_frame(self, now: datetime) -> tuple[str, bytes]:
+        """The events socket's first frame, as text and as a websocket frame; encoded once
+        per version (reconnect storms)."""
         if self._snapshot is None or self._snapshot[0] != self.version:
             body = {
                 "type": "snapshot",
                 "state": self.public(now),
                 "last_event_id": self.version,
             }
-            self._snapshot = (self.version, _encoder.encode(body).decode())
-        return self._snapshot[1]
+            data = _encoder.encode(body)
+            self._snapshot = (self.version, data.decode(), text_frame(data))
+        return self._snapshot[1], self._snapshot[2]
 
     def public(self, now: datetime) -> dict[str, Any]:
         """The public state, built once per version and shared by every view."""
@@ -62,9 +72,18 @@ class HallFeed:
             self.today.clear()
         self.today.append({"id": event_id, **msgspec.to_builtins(event)})
 
-    def apply(self, batch: list[tuple[str, bytes]]) -> None:
+    async def apply(self, batch: list[tuple[str, bytes]]) -> None:
+        """Fold a batch of stream entries in, then deliver it to the sockets (yielding to
+        the event loop between slices of sockets)."""
+        self.advance(batch)
+        await self.fanout.run()
+
+    def advance(self, batch: list[tuple[str, bytes]]) -> None:
+        """Fold a batch in and queue its deliveries: the events socket's frames, then (by the
+        listeners) the views' changed fragments. No await between the new state and the
+        deliveries' lists of sockets: a socket that joins later starts from the new state."""
         last = ids.key(self.version)
-        applied = 0
+        frames: list[Frame] = []
         for event_id, data in batch:
             k = ids.key(event_id)
             if k <= last:
@@ -73,12 +92,32 @@ class HallFeed:
             self.state = evolve(self.state, event)
             self.version, last = event_id, k
             self.remember(event_id, event)
-            applied += 1
-            frame = (k, with_id(event_id, data).decode())
-            for sub in self.subscribers:
-                sub.put(frame)
-        if not applied:
+            body = with_id(event_id, data)
+            frames.append((k, body.decode(), text_frame(body)))
+        if not frames:
             return
+        self.fanout.push(self.subscribers, _events_delivery(frames))
         metrics.FANOUT_LAG.observe(max(0.0, time.time() - last[0] / 1000))
         for listener in self.listeners:
             listener(self)
+
+
+def _events_delivery(frames: list[Frame]) -> Callable[[list[Outbox[Frame]]], None]:
+    """Per socket: the frames it has not had yet, in one write when it is caught up."""
+    first, final = frames[0][0], frames[-1][0]
+    joined = b"".join(frame for _, _, frame in frames)
+
+    def deliver(boxes: list[Outbox[Frame]]) -> None:
+        for box in boxes:
+            raw = box.direct()
+            if raw is None:
+                for frame in frames:
+                    box.put(frame)
+            elif box.last < first:
+                raw.hall_write(joined)
+                box.last = final
+            elif box.last < final:  # its catch-up read some of these from the log already
+                raw.hall_write(b"".join(f for k, _, f in frames if k > box.last))
+                box.last = final
+
+    return deliver

@@ -66,4 +66,4 @@ class Live:
     async def _on_events(self, hall: str, events: list[StoredEvent]) -> None:
         feed = self.feeds.get(hall)
         if feed is not None:
-            feed.apply(events)
+            await feed.apply(events)

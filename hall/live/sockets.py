@@ -1,8 +1,14 @@
 """`/ws/halls/{hall}/events`: JSON frames, a snapshot or a gapless resume, then live events.
+`/ws/halls/{hall}/view/{view}`: HTML fragments for htmx's ws extension.
 
-Each socket is a receiver and a sender in one task group: whichever ends first cancels the
-other. The fan-out only drops frames into the socket's bounded outbox; a socket that falls
-behind is closed with 1013 and resumes with `?after=` its last id."""
+The fan-out never awaits a socket. On hall's own uvicorn protocol (`hall.live.protocol`)
+each socket is one task: once caught up it waits on its outbox, the fan-out writes each
+event's frame straight to its transport while the outbox is empty and the transport takes
+data, and queues it in the outbox otherwise; the task writes the backlog when the transport
+drains, notices the client leaving (the protocol wakes it), and closes with 1013 when the
+outbox overflows. On any other server a socket is a receiver and a sender in one task
+group, sending through ASGI. Either way a socket that falls behind is closed with 1013 and
+resumes with `?after=` its last id; the events socket sends each id once, in order."""
 
 from __future__ import annotations
 
@@ -20,7 +26,8 @@ from hall.i18n import normalize_lang
 from hall.live import ids
 from hall.live.feed import Frame, HallFeed
 from hall.live.outbox import Outbox
-from hall.live.views import View
+from hall.live.views import Fragment, View
+from hall.live.wire import RawSocket, raw_socket, text_frame
 from hall.screens import check_log_reader, may_view, parse_after
 from hall.services import Services
 from hall.store.errors import StoreError
@@ -30,6 +37,8 @@ T = TypeVar("T")
 TRY_AGAIN_LATER = 1013
 REPLAY_PAGE = 500
 FROM_THE_START = ("0", "0-0")
+BEHIND_EVENTS = "too far behind; resume with ?after="
+BEHIND_VIEW = "too far behind; reconnect"
 
 
 def close_code(error: DomainError) -> int:
@@ -37,8 +46,10 @@ def close_code(error: DomainError) -> int:
 
 
 @asynccontextmanager
-async def following(feed: HallFeed, limit: int, kind: str) -> AsyncIterator[Outbox[Frame]]:
-    outbox: Outbox[Frame] = Outbox(limit)
+async def following(
+    feed: HallFeed, limit: int, kind: str, raw: RawSocket | None = None
+) -> AsyncIterator[Outbox[Frame]]:
+    outbox: Outbox[Frame] = Outbox(limit, raw)
     feed.subscribers.add(outbox)
     metrics.WS_CLIENTS.labels(kind).inc()
     try:
@@ -60,8 +71,53 @@ async def _accept(ws: WebSocket, admit: Awaitable[T]) -> T | None:
     return None
 
 
+async def _send(
+    ws: WebSocket, raw: RawSocket | None, text: str | bytes, frame: bytes = b""
+) -> None:
+    """One text message before the socket is live: straight to the transport when it takes
+    data (`frame`, if already built), else through ASGI (which waits until it does)."""
+    if raw is not None and raw.hall_writable():
+        raw.hall_write(frame or text_frame(text if isinstance(text, bytes) else text.encode()))
+    else:
+        await ws.send_text(text if isinstance(text, str) else text.decode())
+
+
+async def serve(
+    ws: WebSocket,
+    raw: RawSocket,
+    outbox: Outbox[T],
+    encode: Callable[[Outbox[T], list[T]], bytes],
+    behind: str,
+) -> None:
+    """A caught-up socket's one task: write what its outbox holds whenever the transport
+    takes data (`encode` turns a backlog into frames), until the client leaves, or the
+    outbox overflows (close with 1013, reason `behind`). While it waits with an empty
+    outbox, the fan-out writes to the transport itself."""
+    raw.hall_listener = outbox.wake
+    outbox.live = True
+    try:
+        while True:
+            if raw.hall_pending():  # a message, or the client leaving: at hand, no wait
+                if (await ws.receive())["type"] == "websocket.disconnect":
+                    return
+            elif outbox.overflowed:
+                metrics.SLOW_CLIENTS.inc()
+                raw.hall_close(TRY_AGAIN_LATER, behind)
+                return
+            elif len(outbox) and raw.hall_writable():
+                data = encode(outbox, outbox.take_now())
+                if data:
+                    raw.hall_write(data)
+            else:
+                await outbox.wait()
+    finally:
+        outbox.live = False
+        raw.hall_listener = None
+
+
 async def run_socket(ws: WebSocket, sender: Callable[[], Awaitable[None]]) -> None:
-    """Run `sender` beside a receiver that notices the client leaving."""
+    """Run `sender` beside a receiver that notices the client leaving (servers that do not
+    offer a `RawSocket`)."""
 
     async def receiver() -> None:
         while True:
@@ -80,31 +136,49 @@ async def run_socket(ws: WebSocket, sender: Callable[[], Awaitable[None]]) -> No
         tg.start_soon(one, sender)
 
 
+def _unsent_events(outbox: Outbox[Frame], frames: list[Frame]) -> bytes:
+    """The frames not sent yet (the catch-up may have read some from the log), in one write."""
+    fresh = [frame for k, _, frame in frames if k > outbox.last]
+    if fresh:
+        outbox.last = frames[-1][0]
+    return b"".join(fresh)
+
+
+def _joined_fragments(outbox: Outbox[Fragment], items: list[Fragment]) -> bytes:
+    """A backlog of changed fragments goes out as one message."""
+    if len(items) == 1:
+        return items[0][1]
+    return text_frame("".join(html for html, _ in items).encode())
+
+
 async def events_socket(ws: WebSocket) -> None:
     svc: Services = ws.app.state.services
+    raw = raw_socket(ws.scope)
     admitted = await _accept(ws, _admit(ws, svc))
     if admitted is None:
         return
     feed, after = admitted
-    async with following(feed, svc.settings.outbox_frames, "events") as outbox:
+    async with following(feed, svc.settings.outbox_frames, "events", raw) as outbox:
         try:
-            last = await _catch_up(ws, svc, feed, after)
+            outbox.last = await _catch_up(ws, svc, feed, after, raw)
         except StoreError:
             await ws.close(1011, "store unavailable")
             return
+        if raw is not None:
+            await serve(ws, raw, outbox, _unsent_events, BEHIND_EVENTS)
+            return
 
         async def sender() -> None:
-            nonlocal last
             while True:
                 frames = await outbox.take()
                 if outbox.overflowed:
                     metrics.SLOW_CLIENTS.inc()
-                    await ws.close(TRY_AGAIN_LATER, "too far behind; resume with ?after=")
+                    await ws.close(TRY_AGAIN_LATER, BEHIND_EVENTS)
                     return
-                for k, text in frames:
-                    if k > last:
+                for k, text, _ in frames:
+                    if k > outbox.last:
                         await ws.send_text(text)
-                        last = k
+                        outbox.last = k
 
         await run_socket(ws, sender)
 
@@ -112,25 +186,30 @@ async def events_socket(ws: WebSocket) -> None:
 async def view_socket(ws: WebSocket) -> None:
     """`/ws/halls/{hall}/view/{view}`: HTML fragments for htmx's ws extension."""
     svc: Services = ws.app.state.services
+    raw = raw_socket(ws.scope)
     admitted = await _accept(ws, _admit_view(ws, svc))
     if admitted is None:
         return
     feed, view, lang = admitted
     channel = svc.views.channel(feed, view, lang)
-    outbox: Outbox[str] = Outbox(svc.settings.outbox_frames)
+    outbox: Outbox[Fragment] = Outbox(svc.settings.outbox_frames, raw)
     channel.sockets.add(outbox)
     metrics.WS_CLIENTS.labels("view").inc()
     try:
-        await ws.send_text(channel.whole(svc.engine.clock()))
+        html, frame = channel.whole(svc.engine.clock())
+        await _send(ws, raw, html, frame)
+        if raw is not None:
+            await serve(ws, raw, outbox, _joined_fragments, BEHIND_VIEW)
+            return
 
         async def sender() -> None:
             while True:
-                messages = await outbox.take()
+                items = await outbox.take()
                 if outbox.overflowed:
                     metrics.SLOW_CLIENTS.inc()
-                    await ws.close(TRY_AGAIN_LATER, "too far behind; reconnect")
+                    await ws.close(TRY_AGAIN_LATER, BEHIND_VIEW)
                     return
-                await ws.send_text("".join(messages))  # a backlog goes out as one write
+                await ws.send_text("".join(html for html, _ in items))  # a backlog: one write
 
         await run_socket(ws, sender)
     finally:
@@ -170,7 +249,7 @@ async def _admit(ws: WebSocket, svc: Services) -> tuple[HallFeed, str | None]:
 
 
 async def _catch_up(
-    ws: WebSocket, svc: Services, feed: HallFeed, after: str | None
+    ws: WebSocket, svc: Services, feed: HallFeed, after: str | None, raw: RawSocket | None
 ) -> tuple[int, int]:
     """Send what precedes the live frames; returns the id of the last frame sent.
 
@@ -182,14 +261,15 @@ async def _catch_up(
             after = None  # trimmed away: the client gets a snapshot instead
     if after is None:
         version = feed.version
-        await ws.send_text(feed.snapshot_frame(svc.engine.clock()))
+        text, frame = feed.snapshot_frame(svc.engine.clock())
+        await _send(ws, raw, text, frame)
         return ids.key(version)
     last = ids.key(after)
     cursor = after
     while True:
         page = await svc.store.read(feed.hall.id, cursor, REPLAY_PAGE)
         for event_id, data in page:
-            await ws.send_text(with_id(event_id, data).decode())
+            await _send(ws, raw, with_id(event_id, data))
             last = ids.key(event_id)
         if len(page) < REPLAY_PAGE:
             return last

@@ -1,6 +1,8 @@
 """Live screens: one channel per (hall, view, language) renders its fragments once per batch
 of events and sends only the fragments that changed, the same text to every socket of the
-view. A (re)connecting screen gets the whole view, rendered once per state version."""
+view: each change is encoded once as a websocket frame, written as is to every caught-up
+socket (`hall.live.feed` explains the delivery). A (re)connecting screen gets the whole
+view, rendered and framed once per state version."""
 
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from hall.kiosk import (
 from hall.kiosk.contexts import PageContext
 from hall.live.feed import HallFeed
 from hall.live.outbox import Outbox
+from hall.live.wire import text_frame
 
+Fragment = tuple[str, bytes]  # changed fragments of a view: (HTML, websocket frame)
 Clock = Callable[[], datetime]
 _VIEW = re.compile(r"\A(wall|director|window-(\d{1,3})|ticket-([A-Z]\d{3,6}))\Z")
 CALL_TYPES = ("ticket.called", "ticket.recalled")
@@ -77,9 +81,11 @@ class Channel:
     feed: HallFeed
     renderer: Renderer
     system: Callable[[str], tuple[str, ...]]
-    sockets: set[Outbox[str]] = field(default_factory=set)
+    sockets: set[Outbox[Fragment]] = field(default_factory=set)
     fragments: dict[str, str] = field(default_factory=dict)
     version: str | None = None
+    # The whole view of `fragments` (that very dict: each render makes a new one), framed.
+    _whole: tuple[dict[str, str], str, bytes] | None = field(default=None, init=False, repr=False)
 
     def render(self, now: datetime) -> dict[str, str]:
         ctx = build_context(
@@ -89,20 +95,38 @@ class Channel:
         self.fragments = self.renderer.fragments(self.view.page, ctx)
         return self.fragments
 
-    def whole(self, now: datetime) -> str:
-        """The full view for a (re)connecting screen: cached per state version, so a
-        reconnect storm renders it once."""
+    def whole(self, now: datetime) -> tuple[str, bytes]:
+        """The full view for a (re)connecting screen, as HTML and as a websocket frame:
+        cached per state version, so a reconnect storm renders and frames it once."""
         if self.version != self.feed.version or not self.fragments:
             self.render(now)
-        return "".join(self.fragments.values())
+        if self._whole is None or self._whole[0] is not self.fragments:
+            html = "".join(self.fragments.values())
+            self._whole = (self.fragments, html, text_frame(html.encode()))
+        return self._whole[1], self._whole[2]
 
     def refresh(self, now: datetime) -> None:
         before = self.fragments
         after = self.render(now)
         changed = "".join(html for key, html in after.items() if before.get(key) != html)
         if changed:
-            for outbox in self.sockets:
-                outbox.put(changed)
+            self.feed.fanout.push(
+                self.sockets, _view_delivery((changed, text_frame(changed.encode())))
+            )
+
+
+def _view_delivery(item: Fragment) -> Callable[[list[Outbox[Fragment]]], None]:
+    frame = item[1]
+
+    def deliver(boxes: list[Outbox[Fragment]]) -> None:
+        for box in boxes:
+            raw = box.direct()
+            if raw is None:
+                box.put(item)
+            else:
+                raw.hall_write(frame)
+
+    return deliver
 
 
 class Views:
@@ -129,17 +153,25 @@ class Views:
             existing = self.channels[key] = Channel(view, lang, feed, self.renderer, self.system)
         return existing
 
-    def leave(self, channel: Channel, outbox: Outbox[str]) -> None:
+    def leave(self, channel: Channel, outbox: Outbox[Fragment]) -> None:
         channel.sockets.discard(outbox)
         if not channel.sockets:
             self.channels.pop((channel.feed.hall.id, channel.view.name, channel.lang), None)
 
     def refresh_hall(self, hall: str) -> None:
+        """Re-render the hall's views now (not after an event: e.g. its log was lost)."""
+        for feed in self._render(hall):
+            feed.fanout.run_now()
+
+    def _render(self, hall: str) -> set[HallFeed]:
         now = self.clock()
+        feeds: set[HallFeed] = set()
         for channel in list(self.channels.values()):
             if channel.feed.hall.id == hall and channel.sockets:
                 channel.refresh(now)
+                feeds.add(channel.feed)
+        return feeds
 
     def _refresh(self, feed: HallFeed) -> None:
-        self.refresh_hall(feed.hall.id)
+        self._render(feed.hall.id)  # delivered by the feed after its listeners
         metrics.VIEW_CHANNELS.set(len(self.channels))

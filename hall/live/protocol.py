@@ -1,0 +1,168 @@
+"""uvicorn's websockets-sansio protocol, opened up for the fan-out (`uvicorn.run(ws=...)`).
+
+It puts itself in each socket's ASGI scope (`scope["extensions"]["hall.raw"]`, see
+`hall.live.wire.RawSocket`), so that:
+
+- the fan-out can write a frame built once per event straight to the transport of every
+  socket that is caught up (about 1 µs of Python instead of a trip through Starlette's and
+  uvicorn's `send`, websockets' framing and an `asyncio.Event` per socket);
+- one task per socket is enough: the protocol calls the socket's listener when a message,
+  a close or a disconnect arrives and when the transport takes data again, so the sender
+  notices the client leaving without a second task blocked in `receive()`;
+- a socket that overflowed its outbox can be closed with 1013 while its transport is
+  paused (uvicorn's `send` would wait for the client to read first, forever if it never
+  does), and is aborted if it does not answer the close in time.
+
+It also swaps the per-socket `asyncio.Queue` and `asyncio.Event` (five deques, ~3.5 KB)
+for a list and a flag. Everything else is uvicorn's. Servers without this protocol (tests
+on another server, `hall demo`) work as before: the app falls back to ASGI sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
+from websockets.http11 import Request
+
+from hall.live.wire import RAW
+
+
+class _Incoming:
+    """The ASGI receive events uvicorn queues for the app (what it uses of asyncio.Queue:
+    put_nowait, get, empty), telling the socket's listener of each one."""
+
+    __slots__ = ("_items", "_waiter", "listener")
+
+    def __init__(self) -> None:
+        self._items: list[Any] = []
+        self._waiter: asyncio.Future[None] | None = None
+        self.listener: Callable[[], None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if self.listener is not None:
+            self.listener()
+
+    async def get(self) -> Any:
+        while not self._items:
+            if self._waiter is None or self._waiter.done():
+                self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        return self._items.pop(0)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def qsize(self) -> int:
+        return len(self._items)
+
+
+class _Flag:
+    """`asyncio.Event` as uvicorn uses it for writability (set, clear, is_set, wait), with
+    no deque of waiters until someone waits."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._set = True
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> bool:
+        if self._set:
+            return True
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        await waiter
+        return True
+
+
+class HallWebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._incoming = _Incoming()
+        self.queue = self._incoming  # type: ignore[assignment]
+        self.writable = _Flag()  # type: ignore[assignment]
+
+    # ---- RawSocket (hall.live.wire)
+
+    @property
+    def hall_listener(self) -> Callable[[], None] | None:
+        return self._incoming.listener
+
+    @hall_listener.setter
+    def hall_listener(self, listener: Callable[[], None] | None) -> None:
+        self._incoming.listener = listener
+
+    def hall_pending(self) -> int:
+        return self._incoming.qsize()
+
+    def hall_writable(self) -> bool:
+        return (
+            self.writable.is_set()
+            and not self.close_sent
+            and not self.disconnected
+            and not self.transport.is_closing()
+        )
+
+    def hall_write(self, data: bytes) -> None:
+        self.transport.write(data)
+
+    def hall_close(self, code: int, reason: str) -> None:
+        if self.close_sent or self.disconnected or self.transport.is_closing():
+            return
+        try:
+            self.conn.send_close(code, reason)
+        except InvalidState:  # the client's close crossed ours: it is being answered
+            return
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": code})
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+        # The client answers the close once it has read everything before it; one that
+        # does not read is aborted (transport.close() would wait for its buffer forever).
+        self.close_timer = self.loop.call_later(self.close_timeout, self.transport.abort)
+
+    # ---- uvicorn's protocol
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        scope: Any = getattr(self, "scope", None)  # absent when the handshake was refused
+        if scope is not None:
+            scope["extensions"][RAW] = self
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept" and self.handshake_complete:
+            # uvicorn keeps the handshake's request and response (headers and all, ~3 KB)
+            # for the socket's life; nothing reads them once the handshake is answered.
+            self.request = self.response = None  # type: ignore[assignment]
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        listener = self._incoming.listener
+        if listener is not None:
+            listener()
