@@ -11,7 +11,8 @@ It puts itself in each socket's ASGI scope (`scope["extensions"]["hall.raw"]`, s
   notices the client leaving without a second task blocked in `receive()`;
 - a socket that overflowed its outbox can be closed with 1013 while its transport is
   paused (uvicorn's `send` would wait for the client to read first, forever if it never
-  does), and is aborted if it does not answer the close in time.
+  does), and is aborted if it does not answer the close in time; so is one that missed
+  its keepalive pong (uvicorn's close would wait for a full buffer to drain, forever).
 
 It also swaps the per-socket `asyncio.Queue` and `asyncio.Event` (five deques, ~3.5 KB)
 for a list and a flag. Everything else is uvicorn's. Servers without this protocol (tests
@@ -130,20 +131,28 @@ class HallWebSocketProtocol(WebSocketsSansIOProtocol):
         self.transport.write(data)
 
     def hall_close(self, code: int, reason: str) -> None:
-        if self.close_sent or self.disconnected or self.transport.is_closing():
+        if self.disconnected:
             return
-        try:
-            self.conn.send_close(code, reason)
-        except InvalidState:  # the client's close crossed ours: it is being answered
-            return
-        self.transport.write(b"".join(self.conn.data_to_send()))
-        self.close_sent = True
-        self.queue.put_nowait({"type": "websocket.disconnect", "code": code})
-        if self.read_paused:
-            self.read_paused = False
-            self.transport.resume_reading()
-        # The client answers the close once it has read everything before it; one that
-        # does not read is aborted (transport.close() would wait for its buffer forever).
+        if not self.close_sent and not self.transport.is_closing():
+            try:
+                self.conn.send_close(code, reason)
+            except InvalidState:  # the client's close crossed ours: it is being answered
+                pass
+            else:
+                self.transport.write(b"".join(self.conn.data_to_send()))
+                self.close_sent = True
+                self.queue.put_nowait({"type": "websocket.disconnect", "code": code})
+                if self.read_paused:
+                    self.read_paused = False
+                    self.transport.resume_reading()
+        self._abort_later()
+
+    def _abort_later(self) -> None:
+        """The client answers a close once it has read everything before it; one that does
+        not read is aborted after the close timeout (transport.close() would wait for its
+        full buffer forever)."""
+        if self.close_timer is not None:
+            self.close_timer.cancel()
         self.close_timer = self.loop.call_later(self.close_timeout, self.transport.abort)
 
     # ---- uvicorn's protocol
@@ -160,6 +169,15 @@ class HallWebSocketProtocol(WebSocketsSansIOProtocol):
             # uvicorn keeps the handshake's request and response (headers and all, ~3 KB)
             # for the socket's life; nothing reads them once the handshake is answered.
             self.request = self.response = None  # type: ignore[assignment]
+
+    def keepalive_timeout(self) -> None:
+        """No pong in time: uvicorn sends 1011 and closes; hall also tells the app at once
+        (its socket leaves its feed or channel) and aborts a client that does not read."""
+        open_ = not self.close_sent and not self.transport.is_closing()
+        super().keepalive_timeout()
+        if open_ and not self.disconnected:
+            self.queue.put_nowait({"type": "websocket.disconnect", "code": 1011})
+            self._abort_later()
 
     def resume_writing(self) -> None:
         super().resume_writing()
