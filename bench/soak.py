@@ -1,13 +1,14 @@
 """Soak: a busy simulated day at 60x on two hubs with 500 screens. Not a test.
 
-    python bench/soak.py [--minutes 10] [--speed 60] [--screens 500] [--seed 1]
+    python bench/soak.py [--minutes 10] [--speed 60] [--screens 500] [--busy 2] [--seed 1]
 
-Starts an embedded Redis (AOF, `appendfsync always`) and two hubs serving the Kaiyuan hall
-on one simulated clock (both hubs read `start + (time.time() - epoch) * speed`, so they
-agree), from 07:55 of its next working day. The day is played by `hall demo`'s simulation
-(`hall.demo.Simulation`: the seeded day plan, the clerks' and residents' moves), but every
-move goes over HTTP to one of the hubs in turn, with the token of whoever makes it (each
-clerk logs in with a PIN, the kiosk has a device token), like tablets and kiosks would.
+Starts an embedded Redis (AOF, `appendfsync always`) and two hubs (`hall serve` itself, with
+its clock swapped) serving the Kaiyuan hall on one simulated clock (both read `start +
+(time.time() - epoch) * speed`, so they agree), from 07:55 of its next working day. The day
+is played by `hall demo`'s simulation (`hall.demo.Simulation`: the seeded day plan, the
+clerks' and residents' moves) with `--busy` times the demo's residents, but every move goes
+over HTTP to one of the hubs in turn, with the token of whoever makes it (each clerk logs
+in with a PIN, the kiosk has a device token), as tablets and kiosks would.
 
 Screens, spread over both hubs: wall view sockets (half), events sockets (three tenths),
 director views and window tablets. Every events socket is checked at the end against the
@@ -31,7 +32,6 @@ import json
 import logging
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -74,27 +74,16 @@ def sim_clock(start: datetime, epoch: float, speed: float) -> Callable[[], datet
 
 
 def serve_hub(args: argparse.Namespace) -> None:
-    """`soak.py hub ...`: one hub on the shared simulated clock (run as a subprocess)."""
-    import uvicorn
+    """`soak.py hub ...`: `hall serve` itself (its uvicorn options and websocket protocol),
+    with only the clock swapped for the shared simulated one. Run as a subprocess."""
+    import hall.app
+    from hall.cli import main as hall_cli
 
-    from hall.app import create_app
-    from hall.settings import Settings
-
-    config = default_hall_path()
-    hall = load_halls(config)[HALL]
     clock = sim_clock(datetime.fromisoformat(args.start), args.epoch, args.speed)
-    settings = Settings.from_env(config=config, redis_url=args.redis, ticker_interval=0.05)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(
-        create_app(settings, {hall.id: hall}, clock=clock),
-        host="127.0.0.1",
-        port=args.port,
-        log_level="warning",
-        ws_max_size=64 * 1024,
-        ws_ping_interval=20,
-        ws_ping_timeout=20,
-        timeout_graceful_shutdown=5,
-    )
+    hall.app.system_clock = lambda offset_seconds=0.0: clock  # type: ignore[attr-defined]
+    argv = ["serve", "--config", str(default_hall_path()), "--redis", args.redis]
+    argv += ["--port", str(args.port), "--log-level", "warning"]
+    hall_cli(argv)
 
 
 # -- what the run counts -------------------------------------------------------------------
@@ -510,8 +499,9 @@ def main() -> None:
                     proc.kill()
                     proc.wait()
                 log.close()
-                text = Path(log.name).read_text(errors="replace").strip()
-                if text:
+                lines = Path(log.name).read_text(errors="replace").splitlines()
+                text = "\n".join(x for x in lines if not x.startswith("hall: serving"))
+                if text.strip():
                     print(f"--- {log.name} (last lines)\n" + "\n".join(text.splitlines()[-15:]))
 
 

@@ -163,6 +163,10 @@ def load_hall(path: Path) -> HallConfig:
         raise ConfigError(source, "", f"cannot read the file: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(source, "", f"invalid TOML: {e}") from None
+    except UnicodeDecodeError:  # e.g. saved as GB18030 by an editor on Windows
+        raise ConfigError(source, "", "not UTF-8 text: save the file as UTF-8") from None
+    except RecursionError:  # tomllib has no depth limit
+        raise ConfigError(source, "", "values nested too deeply") from None
     try:
         return _hall(data, source)
     except _Invalid as e:

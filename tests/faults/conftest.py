@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import resource
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.hubs import Hub, hubs
+
+
+@pytest.fixture
+def hub(redis_url: str, tmp_path: Path) -> Iterator[Hub]:
+    with hubs(redis_url, tmp_path, 1) as started:
+        yield started[0]
+
+
+@pytest.fixture
+def two_hubs(redis_url: str, tmp_path: Path) -> Iterator[list[Hub]]:
+    with hubs(redis_url, tmp_path, 2) as started:
+        yield started
+
+
+@pytest.fixture
+def many_files() -> Iterator[int]:
+    """Raise this process's open-file limit (hubs started after inherit it); restored after."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 16_384 if hard == resource.RLIM_INFINITY else min(16_384, hard)
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    try:
+        yield max(soft, wanted)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
