@@ -73,21 +73,6 @@ def test_a_stopped_client_is_dropped_by_the_ping_timeout(redis_url: str, tmp_pat
     assert took < 6
 
 
-FULL_BUFFERS = (
-    "uvicorn's websockets-sansio keepalive_timeout() (which hall's HallWebSocketProtocol in "
-    "hall/live/protocol.py inherits) sends the close frame and calls transport.close(), "
-    "which waits for the write buffer to drain: a peer that stopped reading with its "
-    "buffers full never drains it, so the connection stays ESTABLISHED, its file descriptor "
-    "and ~3 MB of kernel buffer held, and the socket counted in hall_websocket_clients until "
-    "its outbox overflows; after that HallWebSocketProtocol.hall_close() returns early "
-    "(close_sent is already set) without scheduling its transport.abort(), so the hub keeps "
-    "the connection forever. Fix: override keepalive_timeout() to schedule "
-    "transport.abort() after close_timeout (as hall_close does) and queue the disconnect "
-    "for the app; in hall_close, schedule the abort even when the close was already sent"
-)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=FULL_BUFFERS)
 def test_a_client_that_stopped_with_full_buffers_is_dropped_too(
     redis_url: str, tmp_path: Path
 ) -> None:
