@@ -12,8 +12,8 @@ resumes with `?after=` its last id; the events socket sends each id once, in ord
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import TypeVar
 
 import anyio
@@ -43,20 +43,6 @@ BEHIND_VIEW = "too far behind; reconnect"
 
 def close_code(error: DomainError) -> int:
     return 4000 + error.status  # 4400 bad request, 4401, 4403, 4404
-
-
-@asynccontextmanager
-async def following(
-    feed: HallFeed, limit: int, kind: str, raw: RawSocket | None = None
-) -> AsyncIterator[Outbox[Frame]]:
-    outbox: Outbox[Frame] = Outbox(limit, raw)
-    feed.subscribers.add(outbox)
-    metrics.WS_CLIENTS.labels(kind).inc()
-    try:
-        yield outbox
-    finally:
-        feed.subscribers.discard(outbox)
-        metrics.WS_CLIENTS.labels(kind).dec()
 
 
 async def _accept(ws: WebSocket, admit: Awaitable[T]) -> T | None:
@@ -158,7 +144,11 @@ async def events_socket(ws: WebSocket) -> None:
     if admitted is None:
         return
     feed, after = admitted
-    async with following(feed, svc.settings.outbox_frames, "events", raw) as outbox:
+    # Subscribed before the catch-up: every event newer than what it sends is queued.
+    outbox: Outbox[Frame] = Outbox(svc.settings.outbox_frames, raw)
+    feed.subscribers.add(outbox)
+    metrics.WS_CLIENTS.labels("events").inc()
+    try:
         try:
             outbox.last = await _catch_up(ws, svc, feed, after, raw)
         except StoreError:
@@ -181,6 +171,9 @@ async def events_socket(ws: WebSocket) -> None:
                         outbox.last = k
 
         await run_socket(ws, sender)
+    finally:
+        feed.subscribers.discard(outbox)
+        metrics.WS_CLIENTS.labels("events").dec()
 
 
 async def view_socket(ws: WebSocket) -> None:
