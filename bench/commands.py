@@ -23,9 +23,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from hallfile import WINDOWS, write_bench_hall  # noqa: E402
+from hallfile import WINDOWS, write_bench_hall
 
-from hall.store.embedded import EmbeddedRedis, free_tcp_port  # noqa: E402
+from hall.store.embedded import EmbeddedRedis, free_tcp_port
 
 ADMIN = "bench-admin-token"
 
@@ -113,16 +113,12 @@ def run(base: str, rate: float, seconds: float) -> None:
         i += 1
     elapsed = time.monotonic() - start
     conn.close()
-    print(f"hub: one process, embedded Redis (AOF always), loopback; {i} commands in {elapsed:.1f} s")
+    print(
+        f"hub: one process, embedded Redis (AOF always), loopback; {i} commands in {elapsed:.1f} s"
+    )
     print(f"rate: asked {rate:.0f}/s, achieved {i / elapsed:.0f}/s; status codes: {codes}")
     print(
-        "latency ms: p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  max {:.2f}  mean {:.2f}".format(
-            percentile(latencies, 0.5),
-            percentile(latencies, 0.9),
-            percentile(latencies, 0.99),
-            max(latencies),
-            statistics.mean(latencies),
-        )
+        f"latency ms: p50 {percentile(latencies, 0.5):.2f}  p90 {percentile(latencies, 0.9):.2f}  p99 {percentile(latencies, 0.99):.2f}  max {max(latencies):.2f}  mean {statistics.mean(latencies):.2f}"
     )
 
 
