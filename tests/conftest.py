@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hall.store.embedded import EmbeddedRedis, EmbeddedRedisError
+from tests.integration.hubs import Hub, hubs
 
 
 @pytest.fixture
@@ -41,3 +42,16 @@ def redis_server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
 @pytest.fixture
 def redis_url(redis_server: EmbeddedRedis) -> str:
     return redis_server.url
+
+
+@pytest.fixture
+def hub(redis_url: str, tmp_path: Path) -> Iterator[Hub]:
+    """One real hub (`python -m hall serve`) on the test's Redis, with the test hall."""
+    with hubs(redis_url, tmp_path, 1) as started:
+        yield started[0]
+
+
+@pytest.fixture
+def two_hubs(redis_url: str, tmp_path: Path) -> Iterator[list[Hub]]:
+    with hubs(redis_url, tmp_path, 2) as started:
+        yield started
