@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from hallfile import WINDOWS, write_bench_hall
+from hallfile import WINDOWS, service_cycle, write_bench_hall
 
 from hall.store.embedded import EmbeddedRedis, free_tcp_port
 
@@ -36,14 +36,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def mix() -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
-    for n in range(1, WINDOWS + 1):
-        code = "ABCDEFG"[n - 1]
-        out += [
-            {"type": "ticket.issue", "service": code},
-            {"type": "ticket.call", "window": n},
-            {"type": "ticket.finish", "window": n},
-        ]
+    out = service_cycle()
     out += [
         {"type": "presence.set", "window": 4, "post": "A", "state": "away", "reason": "break"},
         {"type": "presence.set", "window": 4, "post": "A", "state": "present"},

@@ -54,7 +54,7 @@ import redis.asyncio as aioredis
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from hallfile import WINDOWS, write_bench_hall  # noqa: E402
+from hallfile import WINDOWS, service_cycle, write_bench_hall  # noqa: E402
 
 from hall.store.embedded import EmbeddedRedis, free_tcp_port  # noqa: E402
 
@@ -397,15 +397,7 @@ def make_server(target: str, folder: Path, redis_url: str, pin: bool) -> Server:
 
 def hall_commands() -> list[bytes]:
     """Per window: issue a ticket, call it, finish it: one event each, always valid."""
-    out: list[dict[str, Any]] = []
-    for n in range(1, WINDOWS + 1):
-        code = "ABCDEFG"[n - 1]
-        out += [
-            {"type": "ticket.issue", "service": code},
-            {"type": "ticket.call", "window": n},
-            {"type": "ticket.finish", "window": n},
-        ]
-    return [json.dumps(c).encode() for c in out]
+    return [json.dumps(c).encode() for c in service_cycle()]
 
 
 def peer_bodies() -> list[bytes]:

@@ -30,3 +30,16 @@ def write_bench_hall(folder: Path, hall_id: str = "bench") -> Path:
     path = folder / f"{hall_id}.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def service_cycle() -> list[dict[str, object]]:
+    """Per window: issue a ticket, call it, finish it: one event each, always valid."""
+    out: list[dict[str, object]] = []
+    for n in range(1, WINDOWS + 1):
+        code = "ABCDEFG"[n - 1]
+        out += [
+            {"type": "ticket.issue", "service": code},
+            {"type": "ticket.call", "window": n},
+            {"type": "ticket.finish", "window": n},
+        ]
+    return out

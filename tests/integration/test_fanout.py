@@ -8,9 +8,7 @@ with hall's protocol, one with uvicorn's own (the ASGI path, as on any other ser
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -35,6 +33,7 @@ from hall.live.wire import text_frame
 from hall.services import Services
 from hall.settings import Secret, Settings
 from hall.store.embedded import free_tcp_port
+from tests.faults.clients import raw_websocket
 
 from .hubs import ADMIN, hall_toml, wait_for
 
@@ -296,28 +295,6 @@ def test_direct_writes_keep_order_and_ids_gapless_across_a_reconnect(
 # ------------------------------------------------------------------ a socket that falls behind
 
 
-def raw_websocket(port: int, path: str) -> socket.socket:
-    """A client that completes the handshake and then reads only when told to (its receive
-    buffer kept small, so the hub's side fills up first)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.settimeout(10)
-    sock.connect(("127.0.0.1", port))
-    nonce = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(
-        (
-            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {nonce}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += sock.recv(1)  # nothing past the handshake is consumed
-    assert head.startswith(b"HTTP/1.1 101"), head
-    return sock
-
-
 def read_frames(sock: socket.socket) -> tuple[list[str], int | None]:
     """Text messages until a close frame (its code) or the end of the connection (None)."""
 
@@ -354,6 +331,7 @@ def test_a_slow_socket_is_closed_with_1013_and_resumes_without_a_gap(
     with in_process_hub(redis_url, config, raw=True, outbox_frames=8) as hub:
         closed_before = hub.metric("hall_slow_clients_closed_total")
         sock = raw_websocket(hub.port, EVENTS)
+        sock.settimeout(10)
         try:
 
             def shrink(services: Services) -> bool:
