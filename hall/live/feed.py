@@ -109,15 +109,15 @@ def _events_delivery(frames: list[Frame]) -> Callable[[list[Outbox[Frame]]], Non
 
     def deliver(boxes: list[Outbox[Frame]]) -> None:
         for box in boxes:
-            raw = box.direct()
-            if raw is None:
+            write = box.write
+            if write is None:
                 for frame in frames:
                     box.put(frame)
             elif box.last < first:
-                raw.hall_write(joined)
+                write(joined)
                 box.last = final
             elif box.last < final:  # its catch-up read some of these from the log already
-                raw.hall_write(b"".join(f for k, _, f in frames if k > box.last))
+                write(b"".join(f for k, _, f in frames if k > box.last))
                 box.last = final
 
     return deliver

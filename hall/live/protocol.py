@@ -130,6 +130,9 @@ class HallWebSocketProtocol(WebSocketsSansIOProtocol):
     def hall_write(self, data: bytes) -> None:
         self.transport.write(data)
 
+    def hall_writer(self) -> Callable[[bytes], object]:
+        return self.transport.write
+
     def hall_close(self, code: int, reason: str) -> None:
         if self.disconnected:
             return
@@ -178,6 +181,12 @@ class HallWebSocketProtocol(WebSocketsSansIOProtocol):
         if open_ and not self.disconnected:
             self.queue.put_nowait({"type": "websocket.disconnect", "code": 1011})
             self._abort_later()
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        listener = self._incoming.listener
+        if listener is not None:
+            listener()
 
     def resume_writing(self) -> None:
         super().resume_writing()

@@ -80,7 +80,6 @@ async def serve(
     outbox overflows (close with 1013, reason `behind`). While it waits with an empty
     outbox, the fan-out writes to the transport itself."""
     raw.hall_listener = outbox.wake
-    outbox.live = True
     try:
         while True:
             if raw.hall_pending():  # a message, or the client leaving: at hand, no wait
@@ -95,9 +94,10 @@ async def serve(
                 if data:
                     raw.hall_write(data)
             else:
+                outbox.grant()
                 await outbox.wait()
     finally:
-        outbox.live = False
+        outbox.write = None
         raw.hall_listener = None
 
 

@@ -120,11 +120,11 @@ def _view_delivery(item: Fragment) -> Callable[[list[Outbox[Fragment]]], None]:
 
     def deliver(boxes: list[Outbox[Fragment]]) -> None:
         for box in boxes:
-            raw = box.direct()
-            if raw is None:
+            write = box.write
+            if write is None:
                 box.put(item)
             else:
-                raw.hall_write(frame)
+                write(frame)
 
     return deliver
 

@@ -29,7 +29,8 @@ class RawSocket(Protocol):
     uvicorn protocol in `hall.live.protocol` puts itself in the scope under `RAW`)."""
 
     # Called (from the event loop, synchronously) when the client leaves, a message or a
-    # close arrives, or the transport can take data again: the socket's one task wakes.
+    # close arrives, or the transport stops or starts taking data: the socket's one task
+    # wakes, and the fan-out stops writing to it directly until the task is idle again.
     hall_listener: Callable[[], None] | None
 
     def hall_pending(self) -> int:
@@ -40,6 +41,11 @@ class RawSocket(Protocol):
 
     def hall_write(self, data: bytes) -> None:
         """Write complete frames (built by `text_frame`) to the transport."""
+
+    def hall_writer(self) -> Callable[[bytes], object]:
+        """`hall_write` as the fan-out calls it per socket: the transport's own `write`
+        (no Python frame in between). Only to be called while `hall_writable()`; the
+        listener is called whenever that may have changed."""
 
     def hall_close(self, code: int, reason: str) -> None:
         """Send a close frame now, even while the transport is paused (a client that does

@@ -125,15 +125,26 @@ def config(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def counted_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Bytes of each frame the fan-out wrote straight to a transport."""
+    """Bytes of each frame written straight to a transport: by the fan-out (through the
+    writer it was granted) or by a socket's task."""
     writes: list[int] = []
-    original = HallWebSocketProtocol.hall_write
+    write_, writer_ = HallWebSocketProtocol.hall_write, HallWebSocketProtocol.hall_writer
 
     def hall_write(self: HallWebSocketProtocol, data: bytes) -> None:
         writes.append(len(data))
-        original(self, data)
+        write_(self, data)
+
+    def hall_writer(self: HallWebSocketProtocol) -> Callable[[bytes], object]:
+        write = writer_(self)
+
+        def counted(data: bytes) -> object:
+            writes.append(len(data))
+            return write(data)
+
+        return counted
 
     monkeypatch.setattr(HallWebSocketProtocol, "hall_write", hall_write)
+    monkeypatch.setattr(HallWebSocketProtocol, "hall_writer", hall_writer)
     return writes
 
 
