@@ -298,8 +298,9 @@ def proc_cpu(pid: int) -> float:
 
 def cpu_times(name: str) -> tuple[float, float]:
     """(busy, softirq) seconds of `cpu` (all cores) or `cpu0`... from /proc/stat. On loopback
-    the receiving side's TCP work runs as softirq on the sender's core and is charged to no
-    process: the server's core pays it for the load generator."""
+    the receiving side's TCP work runs as softirq inside the sender's `send()`: the server's
+    core does it for the load generator, and on this kernel the server's CPU time includes
+    it (a bare send loop's CPU time equals its wall time, softirq and all)."""
     for line in Path("/proc/stat").read_text().splitlines():
         if line.startswith(f"{name} "):
             ticks = [int(x) for x in line.split()[1:]]
@@ -336,6 +337,7 @@ class Server:
     stream: str  # the Redis stream its events go through
     env: dict[str, str]
     pin: bool
+    core: int = SERVER_CORE
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -348,10 +350,10 @@ class Server:
         return self.target.startswith("hall")
 
     def spawn(self) -> None:
-        argv = pinned(self.argv, SERVER_CORE, self.pin)
+        argv = pinned(self.argv, self.core, self.pin)
         self.proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL)
         if self.pin and not shutil.which("taskset"):
-            os.sched_setaffinity(self.proc.pid, {SERVER_CORE})
+            os.sched_setaffinity(self.proc.pid, {self.core})
 
     async def start(self) -> None:
         self.spawn()
@@ -368,7 +370,9 @@ class Server:
                 self.proc.wait()
 
 
-def make_server(target: str, folder: Path, redis_url: str, pin: bool) -> Server:
+def make_server(
+    target: str, folder: Path, redis_url: str, pin: bool, core: int = SERVER_CORE
+) -> Server:
     port = free_tcp_port()
     env = {**os.environ, "HALL_ADMIN_TOKEN": ADMIN}
     py = sys.executable
@@ -381,7 +385,7 @@ def make_server(target: str, folder: Path, redis_url: str, pin: bool) -> Server:
             path = f"/ws/halls/{HALL}/view/wall"
         stream = f"hall:{{{HALL}}}:events"
         publish = f"/api/halls/{HALL}/commands"
-        return Server(target, argv, port, port, path, publish, stream, env, pin)
+        return Server(target, argv, port, port, path, publish, stream, env, pin, core)
     if target == "peer-websockets":
         http_port = free_tcp_port()
         argv = [py, str(BENCH / "peers" / "ws_broadcast.py"), "--redis", redis_url]
@@ -433,8 +437,9 @@ def percentile(ordered: list[float], q: float) -> float:
 @dataclass
 class Result:
     target: str
-    n: int
+    n: int  # sinks in all
     rate: float
+    hubs: int = 1  # hall's hubs sharing the sinks (and the probes), one core each
     achieved: float = 0.0
     commands: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
@@ -456,6 +461,10 @@ class Result:
     note: str = ""
 
     @property
+    def name(self) -> str:
+        return self.target if self.hubs == 1 else f"{self.target} ({self.hubs} hubs)"
+
+    @property
     def saturated(self) -> bool:
         return self.achieved < 0.95 * self.rate
 
@@ -475,7 +484,7 @@ class Result:
         codes = {k: v for k, v in self.statuses.items() if k != 200}
         what = "calls" if self.target == "hall-wall" else "frames"
         return (
-            f"{self.target} N={self.n} R={self.rate:g}: achieved {self.achieved:.1f}/s ({sat}), "
+            f"{self.name} N={self.n} R={self.rate:g}: achieved {self.achieved:.1f}/s ({sat}), "
             f"{self.commands} commands{f', non-200 {codes}' if codes else ''}\n"
             f"  loss {self.expected - self.received:,} of {self.expected:,} {what} "
             f"({self.loss:.3%}); sinks closed by the server: {self.closed}\n"
@@ -485,8 +494,9 @@ class Result:
             f"{self.probe_missing} not received); command answer ms p50 "
             f"{percentile(self.rtts, 0.5):.2f} p99 {percentile(self.rtts, 0.99):.2f}\n"
             f"  server CPU {self.cpu_us:.1f} us/delivery ({self.deliveries:,} deliveries, "
-            f"{self.server_cpu / self.elapsed:.0%} of a core; plus softirq on its core "
-            f"{self.softirq / max(1, self.deliveries) * 1e6:.1f} us/delivery); RSS "
+            f"{self.server_cpu / self.elapsed:.0%} of a core; of which softirq on its core, "
+            f"the receivers' TCP work, {self.softirq / max(1, self.deliveries) * 1e6:.1f} "
+            f"us/delivery); RSS "
             f"{self.rss_per_conn / 1024:.1f} KiB/connection; load generator "
             f"{self.gen_cpu:.0%} of a core, Redis {self.redis_cpu:.0%}, other processes "
             f"{self.others:.0%}; "
@@ -500,35 +510,50 @@ def own_cpu() -> float:
 
 
 async def run_one(target: str, n: int, rate: float, seconds: float, args: Any) -> Result:
-    result = Result(target, n, rate)
+    """One run; with `--hubs K` (hall only) K hubs on one Redis, core k each, N sinks and
+    the probes spread over them, the publisher on the first."""
+    hubs = args.hubs if target.startswith("hall") else 1
+    result = Result(target, n * hubs, rate, hubs)
     with tempfile.TemporaryDirectory(prefix="hall-fanout-") as tmp:
         folder = Path(tmp)
         with EmbeddedRedis(folder / "redis", port=free_tcp_port()) as redis_server:
-            server = make_server(target, folder, redis_server.url, args.pin)
+            servers = [
+                make_server(target, folder, redis_server.url, args.pin, core)
+                for core in range(hubs)
+            ]
             r = aioredis.Redis.from_url(redis_server.url)
             socks: list[Sock] = []
             try:
-                await server.start()
-                await drive(server, r, redis_server.pid or 0, result, socks, n, rate, seconds, args)
+                await asyncio.gather(*(server.start() for server in servers))
+                await drive(servers, r, redis_server.pid or 0, result, socks, rate, seconds, args)
             finally:
                 for sock in socks:
                     sock.close()
                 await r.aclose()
-                server.stop()
+                for server in servers:
+                    server.stop()
     return result
 
 
+def servers_cpu(servers: list[Server]) -> float:
+    return sum(proc_cpu(server.pid) for server in servers)
+
+
+def servers_softirq(servers: list[Server]) -> float:
+    return sum(cpu_times(f"cpu{server.core}")[1] for server in servers)
+
+
 async def drive(
-    server: Server,
+    servers: list[Server],
     r: aioredis.Redis,
     redis_pid: int,
     result: Result,
     socks: list[Sock],
-    n: int,
     rate: float,
     seconds: float,
     args: Any,
 ) -> None:
+    server = servers[0]  # the publisher's
     pub = Http(server.http_port, ADMIN)
     if server.hall:
         for w in range(1, WINDOWS + 1):
@@ -540,7 +565,7 @@ async def drive(
         await asyncio.sleep(0.5)  # the ticker's first deadlines pass before anyone connects
     # RSS per connection: after the probes (the first socket builds the hub's feed and view),
     # before and after the N idle sinks.
-    probes, sinks, result.connect_s = await connect_probes_then_sinks(server, n, result, socks)
+    probes, sinks, result.connect_s = await connect_probes_then_sinks(servers, result, socks)
     bodies = hall_commands() if server.hall else peer_bodies()
     # Warm-up, not measured: first renders, caches, the first write on every socket.
     for k in range(WARM_UP):
@@ -555,8 +580,8 @@ async def drive(
     sent: dict[str, float] = {}  # event id (or called ticket on the wall) -> send time
     statuses: Counter[int] = Counter()
     rtts: list[float] = []  # ms, the command's answer
-    cpu0, gen0, redis0, t0 = proc_cpu(server.pid), own_cpu(), proc_cpu(redis_pid), now()
-    all0, soft0 = cpu_times("cpu")[0], cpu_times(f"cpu{SERVER_CORE}")[1]
+    cpu0, gen0, redis0, t0 = servers_cpu(servers), own_cpu(), proc_cpu(redis_pid), now()
+    all0, soft0 = cpu_times("cpu")[0], servers_softirq(servers)
     spy = start_profile(server.pid, f"{server.target}-{rate:g}", seconds, args)
     start, i = now(), 0
     while (t := now()) - start < seconds:
@@ -602,8 +627,8 @@ async def drive(
         await asyncio.sleep(0.05)
     end = now()
     result.elapsed = end - t0
-    result.server_cpu = proc_cpu(server.pid) - cpu0
-    result.softirq = cpu_times(f"cpu{SERVER_CORE}")[1] - soft0 if server.pin else math.nan
+    result.server_cpu = servers_cpu(servers) - cpu0
+    result.softirq = servers_softirq(servers) - soft0 if server.pin else math.nan
     result.gen_cpu = (own_cpu() - gen0) / result.elapsed
     result.redis_cpu = (proc_cpu(redis_pid) - redis0) / result.elapsed if redis_pid else 0.0
     ours = result.server_cpu + (result.gen_cpu + result.redis_cpu) * result.elapsed
@@ -626,12 +651,16 @@ async def drive(
 
 
 async def connect_probes_then_sinks(
-    server: Server, n: int, result: Result, socks: list[Sock]
+    servers: list[Server], result: Result, socks: list[Sock]
 ) -> tuple[list[Sock], list[Sock], float]:
+    """Probe k on hub k mod K, then N/K sinks per hub (result.n in all)."""
     started = now()
+    server, n = servers[0], result.n
+    turn = iter(range(1 << 30))
 
     async def one(keep: bool) -> Sock:
-        sock = await open_sock(server.port, server.ws_path, keep=keep)
+        hub = servers[next(turn) % len(servers)]
+        sock = await open_sock(hub.port, hub.ws_path, keep=keep)
         socks.append(sock)
         if server.target == "hall-wall" and not keep:
             sock.mark = MARK
@@ -644,12 +673,12 @@ async def connect_probes_then_sinks(
         await asyncio.sleep(0.5)  # broadcaster 0.3.1: the channel's first subscriber alone
     probes += await asyncio.gather(*(one(True) for _ in range(PROBES - 1)))
     await asyncio.sleep(0.5)
-    rss0 = proc_rss(server.pid)
+    rss0 = sum(proc_rss(s.pid) for s in servers)
     sinks: list[Sock] = []
     for i in range(0, n, CONNECT_BATCH):
         sinks += await asyncio.gather(*(one(False) for _ in range(min(CONNECT_BATCH, n - i))))
     await asyncio.sleep(1.0)
-    result.rss_per_conn = (proc_rss(server.pid) - rss0) / n
+    result.rss_per_conn = (sum(proc_rss(s.pid) for s in servers) - rss0) / n
     return probes, sinks, now() - started
 
 
@@ -861,7 +890,7 @@ def table(results: Iterable[Result], storm_result: Storm | None) -> str:
     for r in results:
         achieved = f"{r.achieved:.1f}" + (" (saturated)" if r.saturated else "")
         rows.append(
-            f"| {r.target} | {r.n:,} | {r.rate:g} | {achieved} | {r.loss:.2%} "
+            f"| {r.name} | {r.n:,} | {r.rate:g} | {achieved} | {r.loss:.2%} "
             f"| {r.pct(0.5):.1f} | {r.pct(0.99):.1f} | {r.pct(0.999):.1f} "
             f"| {max(r.samples, default=math.nan):.1f} | {r.cpu_us:.1f} "
             f"| {r.rss_per_conn / 1024:.1f} |"
@@ -910,6 +939,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--settle", type=float, default=0, help="wait up to S s for a quiet machine")
     p.add_argument("--no-pin", dest="pin", action="store_false", help="no taskset pinning")
+    p.add_argument(
+        "--hubs",
+        type=int,
+        default=1,
+        help="hall's hubs on one Redis, N sinks each, a core each (needs hubs + 1 cores)",
+    )
     p.add_argument("--no-uvloop", action="store_true", help="the load generator on asyncio")
     args = p.parse_args(argv)
     quick = args.quick
@@ -918,6 +953,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args.seconds = args.seconds or (5.0 if quick else 20.0)
     args.storm = args.storm if args.storm is not None else (2000 if quick else 5000)
     args.pin = args.pin and (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity")
+    cores = os.cpu_count() or 1
+    if args.pin and args.hubs + 1 > cores:
+        p.error(
+            f"--hubs {args.hubs} needs {args.hubs + 1} cores (a core per hub, one for the load "
+            f"generator and Redis); this machine has {cores}. --no-pin runs it anyway, "
+            "with every process sharing the cores: its figures say nothing about scaling."
+        )
     return args
 
 
@@ -961,11 +1003,18 @@ def main() -> None:
     args = parse()
     need = max(args.sockets, args.storm) + PROBES + 256
     raise_open_files(max(65536, 4 * need), need)
+    gen_cores = set(range(args.hubs, os.cpu_count() or 1)) if args.hubs > 1 else {GEN_CORE}
     if args.pin:
-        os.sched_setaffinity(0, {GEN_CORE})  # Redis, started from here, inherits it
+        os.sched_setaffinity(0, gen_cores)  # Redis, started from here, inherits it
     pins = f"server on core {SERVER_CORE}, load generator + Redis on core {GEN_CORE}"
+    if args.hubs > 1:
+        pins = (
+            f"hall's {args.hubs} hubs on cores 0-{args.hubs - 1} (the peers on core 0), "
+            f"load generator + Redis on cores {min(gen_cores)}-{max(gen_cores)}"
+        )
     print(
-        f"fanout: {'quick, ' if args.quick else ''}N={args.sockets}, R={args.rates}, "
+        f"fanout: {'quick, ' if args.quick else ''}N={args.sockets}"
+        f"{f' per hub, {args.hubs} hubs' if args.hubs > 1 else ''}, R={args.rates}, "
         f"D={args.seconds:g} s, storm {args.storm}; {pins if args.pin else 'no pinning'}; "
         f"Python {sys.version.split()[0]}, load generator on "
         f"{'asyncio' if args.no_uvloop else 'uvloop (if installed)'}",
