@@ -8,6 +8,7 @@ them out, so a fragment sent later replaces exactly the element the page holds.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +20,8 @@ from hall.kiosk.contexts import PageContext
 from hall.kiosk.paths import templates_dir
 
 PAGES = ("wall", "tablet", "kiosk", "director", "ticket", "login", "kiosk_setup")
+# The last render per element id: ((template, language, bilingual), values, HTML).
+Memo = dict[str, tuple[tuple[str, str, bool], Mapping[str, Any], str]]
 
 
 def make_environment(folder: Path | None = None) -> jinja2.Environment:
@@ -41,16 +44,27 @@ class Renderer:
         self.env = env or make_environment()
         self.static_url = static_url.rstrip("/")
 
-    def fragments(self, name: str, ctx: PageContext) -> dict[str, str]:
+    def fragments(self, name: str, ctx: PageContext, memo: Memo | None = None) -> dict[str, str]:
         """Element id -> HTML of that live fragment, its root carrying the id and
-        `hx-swap-oob="true"`, in page order. `name` is the page (see PAGES)."""
+        `hx-swap-oob="true"`, in page order. `name` is the page (see PAGES).
+
+        `memo` (kept by the caller between renders of one view) skips the parts whose
+        values equal the last render's: a fragment is a function of its template, its
+        values and the labels' language."""
         self._check(name)
         out: dict[str, str] = {}
+        labels = ctx.labels
         for part in ctx.parts():
+            key = (part.template, labels.lang, labels.bilingual)
+            last = memo.get(part.id) if memo is not None else None
+            if last is not None and last[0] == key and last[1] == part.values:
+                out[part.id] = last[2]
+                continue
             template = self.env.get_template(part.template)
-            out[part.id] = template.render(
-                {"L": ctx.labels, "part_id": part.id, **part.values}
-            ).strip()
+            html = template.render({"L": ctx.labels, "part_id": part.id, **part.values}).strip()
+            out[part.id] = html
+            if memo is not None:
+                memo[part.id] = (key, part.values, html)
         return out
 
     def page(self, name: str, ctx: PageContext, *, csrf: str = "", ws_token: str = "") -> str:

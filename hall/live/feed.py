@@ -20,6 +20,7 @@ from hall.config import HallConfig
 from hall.core import AnyEvent, State, decode_event, evolve
 from hall.core.events import DayStarted
 from hall.core.view import public_state
+from hall.kiosk.calls import CALL_TYPES
 from hall.live import ids
 from hall.live.fanout import Fanout
 from hall.live.outbox import Outbox
@@ -28,6 +29,7 @@ from hall.store.store import with_id
 
 Frame = tuple[tuple[int, int], str, bytes]  # the events websocket's (stream id, text, frame)
 RECENT = 2000  # events kept for screens that show today's history (director, last calls)
+CALLS = 12  # calls kept for the wall's banner and its list of recent calls
 
 _encoder = msgspec.json.Encoder()
 
@@ -45,6 +47,7 @@ class HallFeed:
         # Today's events as JSON-ready dicts with their ids (the director's counters and
         # timeline, the wall's last calls); bounded, and restarted by `day.started`.
         self.today: deque[dict[str, Any]] = deque(maxlen=RECENT)
+        self.calls: deque[dict[str, Any]] = deque(maxlen=CALLS)  # today's last calls, of those
         self._public: tuple[str, dict[str, Any]] | None = None
         self._snapshot: tuple[str, str, bytes] | None = None
 
@@ -70,7 +73,11 @@ class HallFeed:
     def remember(self, event_id: str, event: AnyEvent) -> None:
         if isinstance(event, DayStarted):
             self.today.clear()
-        self.today.append({"id": event_id, **msgspec.to_builtins(event)})
+            self.calls.clear()
+        data = {"id": event_id, **msgspec.to_builtins(event)}
+        self.today.append(data)
+        if data["type"] in CALL_TYPES:
+            self.calls.append(data)
 
     async def apply(self, batch: list[tuple[str, bytes]]) -> None:
         """Fold a batch of stream entries in, then deliver it to the sockets (yielding to

@@ -21,6 +21,7 @@ from hall.kiosk import (
     wall_context,
 )
 from hall.kiosk.contexts import PageContext
+from hall.kiosk.render import Memo
 from hall.live.feed import HallFeed
 from hall.live.outbox import Outbox
 from hall.live.wire import text_frame
@@ -28,7 +29,6 @@ from hall.live.wire import text_frame
 Fragment = tuple[str, bytes]  # changed fragments of a view: (HTML, websocket frame)
 Clock = Callable[[], datetime]
 _VIEW = re.compile(r"\A(wall|director|window-(\d{1,3})|ticket-([A-Z]\d{3,6}))\Z")
-CALL_TYPES = ("ticket.called", "ticket.recalled")
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,7 @@ def build_context(
 ) -> PageContext:
     hall, state = feed.hall, feed.public(now)
     if view.page == "wall":
-        calls = [e for e in feed.today if e["type"] in CALL_TYPES]
-        return wall_context(hall, state, calls[-12:], lang, now)
+        return wall_context(hall, state, list(feed.calls), lang, now)
     if view.page == "director":
         return director_context(hall, state, list(feed.today), lang, now, system=system)
     if view.page == "tablet":
@@ -84,6 +83,8 @@ class Channel:
     sockets: set[Outbox[Fragment]] = field(default_factory=set)
     fragments: dict[str, str] = field(default_factory=dict)
     version: str | None = None
+    # The parts rendered last: a part whose values did not change is not rendered again.
+    memo: Memo = field(default_factory=dict, repr=False)
     # The whole view of `fragments` (that very dict: each render makes a new one), framed.
     _whole: tuple[dict[str, str], str, bytes] | None = field(default=None, init=False, repr=False)
 
@@ -92,7 +93,7 @@ class Channel:
             self.view, self.feed, self.lang, now, system=self.system(self.feed.hall.id)
         )
         self.version = self.feed.version
-        self.fragments = self.renderer.fragments(self.view.page, ctx)
+        self.fragments = self.renderer.fragments(self.view.page, ctx, self.memo)
         return self.fragments
 
     def whole(self, now: datetime) -> tuple[str, bytes]:

@@ -34,6 +34,7 @@ from hall.kiosk import (
     wall_context,
 )
 from hall.kiosk.contexts import PageContext
+from hall.kiosk.render import Memo
 
 TZ = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 11, 27, 10, 42, tzinfo=TZ)  # a Friday, winter hours
@@ -676,3 +677,23 @@ def test_vendored_htmx_matches_versions_md() -> None:
 def test_qr_svg_is_inline_svg() -> None:
     svg = qr_svg("http://hall.local/halls/kaiyuan/tickets/A001")
     assert svg.startswith("<svg") and svg.endswith("</svg>") and "<?xml" not in svg
+
+
+def test_a_memo_renders_only_the_parts_that_changed(hall: HallConfig, renderer: Renderer) -> None:
+    """Through one memo (a view channel's), every render equals a render from scratch,
+    across changes of state, page and language; a part whose values did not change is the
+    very string of the render before, not rendered again."""
+    memo: Memo = {}
+    for name, ctx in every_page(hall) + every_page(hall, EN) + every_page(hall):
+        assert renderer.fragments(name, ctx, memo) == renderer.fragments(name, ctx), name
+    morning = wall_context(hall, all_status_state(hall), [], ZH, MORNING)
+    first = renderer.fragments("wall", morning, memo)
+    same = renderer.fragments(
+        "wall", wall_context(hall, all_status_state(hall), [], ZH, MORNING), memo
+    )
+    assert all(same[k] is first[k] for k in first)
+    evening = renderer.fragments(
+        "wall", wall_context(hall, evening_state(hall), [], ZH, EVENING), memo
+    )
+    changed = [k for k in first if evening[k] is not first[k]]
+    assert changed == [k for k in first if evening[k] != first[k]] and changed
