@@ -653,13 +653,15 @@ async def drive(
 async def connect_probes_then_sinks(
     servers: list[Server], result: Result, socks: list[Sock]
 ) -> tuple[list[Sock], list[Sock], float]:
-    """Probe k on hub k mod K, then N/K sinks per hub (result.n in all)."""
+    """The first probe (it starts the hub's feed and view), then the sinks with the other
+    probes among them, one after every N/8 sinks: the probes' places in the server's sets of
+    sockets are spread like the sinks'. Probe k on hub k mod K, the sinks in turn (result.n
+    in all)."""
     started = now()
     server, n = servers[0], result.n
-    turn = iter(range(1 << 30))
+    sink_turn = iter(range(1 << 30))
 
-    async def one(keep: bool) -> Sock:
-        hub = servers[next(turn) % len(servers)]
+    async def one(hub: Server, keep: bool) -> Sock:
         sock = await open_sock(hub.port, hub.ws_path, keep=keep)
         socks.append(sock)
         if server.target == "hall-wall" and not keep:
@@ -668,17 +670,31 @@ async def connect_probes_then_sinks(
             await asyncio.wait_for(sock.first, 30)
         return sock
 
-    probes = [await one(True)]
+    async def probe() -> Sock:
+        return await one(servers[len(probes) % len(servers)], True)
+
+    async def sink() -> Sock:
+        return await one(servers[next(sink_turn) % len(servers)], False)
+
+    probes: list[Sock] = []
+    probes.append(await probe())
     if server.target == "peer-broadcaster":
         await asyncio.sleep(0.5)  # broadcaster 0.3.1: the channel's first subscriber alone
-    probes += await asyncio.gather(*(one(True) for _ in range(PROBES - 1)))
+    while len(probes) < len(servers):  # each hub's feed and view started before the RSS baseline
+        probes.append(await probe())
     await asyncio.sleep(0.5)
     rss0 = sum(proc_rss(s.pid) for s in servers)
     sinks: list[Sock] = []
+    step = max(1, n // PROBES)
     for i in range(0, n, CONNECT_BATCH):
-        sinks += await asyncio.gather(*(one(False) for _ in range(min(CONNECT_BATCH, n - i))))
+        sinks += await asyncio.gather(*(sink() for _ in range(min(CONNECT_BATCH, n - i))))
+        while len(probes) < PROBES and len(sinks) >= len(probes) * step:
+            probes.append(await probe())
+    while len(probes) < PROBES:
+        probes.append(await probe())
     await asyncio.sleep(1.0)
-    result.rss_per_conn = (sum(proc_rss(s.pid) for s in servers) - rss0) / n
+    joined = n + PROBES - len(servers)
+    result.rss_per_conn = (sum(proc_rss(s.pid) for s in servers) - rss0) / joined
     return probes, sinks, now() - started
 
 
