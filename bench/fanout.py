@@ -1019,15 +1019,16 @@ def main() -> None:
     args = parse()
     need = max(args.sockets, args.storm) + PROBES + 256
     raise_open_files(max(65536, 4 * need), need)
-    gen_cores = set(range(args.hubs, os.cpu_count() or 1)) if args.hubs > 1 else {GEN_CORE}
-    if args.pin:
-        os.sched_setaffinity(0, gen_cores)  # Redis, started from here, inherits it
     pins = f"server on core {SERVER_CORE}, load generator + Redis on core {GEN_CORE}"
-    if args.hubs > 1:
+    if args.pin and args.hubs > 1:  # parse() made sure there is a core left
+        gen_cores = set(range(args.hubs, os.cpu_count() or 1))
+        os.sched_setaffinity(0, gen_cores)  # Redis, started from here, inherits it
         pins = (
             f"hall's {args.hubs} hubs on cores 0-{args.hubs - 1} (the peers on core 0), "
             f"load generator + Redis on cores {min(gen_cores)}-{max(gen_cores)}"
         )
+    elif args.pin:
+        os.sched_setaffinity(0, {GEN_CORE})
     print(
         f"fanout: {'quick, ' if args.quick else ''}N={args.sockets}"
         f"{f' per hub, {args.hubs} hubs' if args.hubs > 1 else ''}, R={args.rates}, "
