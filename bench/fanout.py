@@ -17,7 +17,7 @@ Targets:
 - `hall-events`: `hall serve`, `/ws/halls/bench/events` (JSON, one frame per event).
 - `hall-wall`: `hall serve`, `/ws/halls/bench/view/wall` (HTML fragments); latency is
   measured on `ticket.called` (one command in three), matched by the ticket number in the
-  `calling` fragment.
+  list of recent calls (calls in one render batch share a frame).
 - `peer-websockets`: `bench/peers/ws_broadcast.py` (websockets server + `broadcast()`).
 - `peer-broadcaster`: `bench/peers/starlette_broadcaster.py` (Starlette + broadcaster).
 
@@ -65,7 +65,7 @@ TARGETS = ("hall-events", "hall-wall", "peer-websockets", "peer-broadcaster")
 SERVER_CORE, GEN_CORE = 0, 1
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MARK = b'class="calling-ticket">'  # the wall's `calling` fragment names the called ticket
-CALLED = re.compile(rb'class="calling-ticket">([^<]+)<')
+LISTED = re.compile(rb'<li class="rc[^"]*"[^>]*? data-ticket="([^"]+)"')  # its recent calls
 LENGTH = re.compile(rb"(?i)\r\ncontent-length:\s*(\d+)")
 CONNECT_BATCH = 100  # sinks connecting at once while a run sets up
 SAMPLE_HZ = 250  # py-spy's rate under --profile
@@ -607,24 +607,32 @@ async def drive(
     pub.close()
     # Drain: until every sink has everything, or nothing moves for 1.5 s (at most 20 s).
     await asyncio.sleep(0.05)
-    per_sink = len(sent) if server.target == "hall-wall" else await r.xlen(server.stream) - xlen0
-    result.expected = per_sink * len(sinks)
+    wall = server.target == "hall-wall"
 
     def got() -> int:
-        if server.target == "hall-wall":
+        if wall:
             return sum(s.marks - m for s, m in zip(sinks, marks_before, strict=True))
         return sum(s.frames - b for s, b in zip(sinks, before, strict=True))
 
-    last, moved = -1, now()
-    while now() - published < 20:
-        count = got()
-        if count >= result.expected:
-            break
-        if count != last:
-            last, moved = count, now()
-        elif now() - moved > 1.5:
-            break
-        await asyncio.sleep(0.05)
+    if wall:
+        # The wall shows the state: calls in one render batch share a frame, whose banner
+        # names the newest and whose list of recent calls holds each (the page announces
+        # each one from there). So a sink should get the `calling` markers the probes got.
+        def listed() -> int:
+            return sum(
+                len(sent.keys() & probe_receipts(server.target, p.messages[k:]).keys())
+                for p, k in zip(probes, probe_before, strict=True)
+            )
+
+        await drain(listed, len(sent) * len(probes), published)
+        shown = max(
+            sum(m.count(MARK) for _, m in p.messages[k:])
+            for p, k in zip(probes, probe_before, strict=True)
+        )
+        result.expected = shown * len(sinks)
+    else:
+        result.expected = (await r.xlen(server.stream) - xlen0) * len(sinks)
+    await drain(got, result.expected, published)
     end = now()
     result.elapsed = end - t0
     result.server_cpu = servers_cpu(servers) - cpu0
@@ -648,6 +656,20 @@ async def drive(
             else:
                 samples.append((at - sent_at) * 1000)
     result.samples = sorted(samples)
+
+
+async def drain(count: Callable[[], int], expected: int, since: float) -> None:
+    """Until `count()` reaches `expected`, or stays put 1.5 s (at most 20 s after `since`)."""
+    last, moved = -1, now()
+    while now() - since < 20:
+        got = count()
+        if got >= expected:
+            return
+        if got != last:
+            last, moved = got, now()
+        elif now() - moved > 1.5:
+            return
+        await asyncio.sleep(0.05)
 
 
 async def connect_probes_then_sinks(
@@ -703,9 +725,8 @@ def probe_receipts(target: str, messages: list[tuple[float, bytes]]) -> dict[str
     seen: dict[str, float] = {}
     for at, payload in messages:
         if target == "hall-wall":
-            m = CALLED.search(payload)
-            if m:
-                seen.setdefault(m[1].decode(), at)
+            for number in LISTED.findall(payload):
+                seen.setdefault(number.decode(), at)
             continue
         try:
             key = json.loads(payload).get("id")
