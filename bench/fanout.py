@@ -4,6 +4,7 @@
     python bench/fanout.py                  # N=1,000 at R=50 and R=100, 20 s; storm 5,000
     python bench/fanout.py --targets hall-wall --rates 50 --profile /tmp/prof
     python bench/fanout.py --settle 120     # on a shared machine: wait for a quiet one first
+    python bench/fanout.py --hubs 2         # hall on 2 hubs, N sinks each (needs 3 cores)
 
 One load-generator process on loopback, bounded in time and count; it stops by itself. Per
 run it starts a fresh Redis (the embedded one: AOF, `appendfsync always`) and one server,
@@ -21,7 +22,8 @@ Targets:
 - `peer-websockets`: `bench/peers/ws_broadcast.py` (websockets server + `broadcast()`).
 - `peer-broadcaster`: `bench/peers/starlette_broadcaster.py` (Starlette + broadcaster).
 
-The server is pinned to core 0, this process and Redis to core 1 (when there are two).
+The server is pinned to core 0, this process and Redis to core 1 (when there are two); with
+`--hubs K`, hub k to core k and this process and Redis to the cores left.
 Finally, for hall only, the reconnect storm: N wall screens connected, the hub restarted,
 and the time until every screen has its full view again. README.md says what each figure
 means. Not a test.
