@@ -32,6 +32,14 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from tests.integration.hubs import ADMIN
 
+# A screen's websocket as these clients open it: no deflate, no pings of their own, any size.
+CLIENT: dict[str, Any] = {
+    "compression": None,
+    "open_timeout": 10,
+    "ping_interval": None,
+    "max_size": None,
+}
+
 HALL = "t"
 WALL_PARTS = frozenset(
     {"clock-hours", "window-1", "window-2", "window-3", "calling", "recent-calls"}
@@ -91,9 +99,7 @@ class EventsScreen:
             if resuming:
                 url += f"&after={self.last}"
             try:
-                async with connect(
-                    url, compression=None, open_timeout=10, ping_interval=None, max_size=None
-                ) as ws:
+                async with connect(url, **CLIENT) as ws:
                     self.connects += 1
                     backoff.reset()
                     if resuming:  # nothing may come when nothing was missed: resynced now
@@ -143,9 +149,7 @@ class ViewScreen:
             if self.token:
                 url += f"?token={self.token}"
             try:
-                async with connect(
-                    url, compression=None, open_timeout=10, ping_interval=None, max_size=None
-                ) as ws:
+                async with connect(url, **CLIENT) as ws:
                     self.connects += 1
                     backoff.reset()
                     first = fragments(str(await ws.recv()))
@@ -256,17 +260,22 @@ async def log_events(base_url: str, after: str | None = None) -> list[dict[str, 
             after = page["last_id"]
 
 
-async def metric(base_url: str, name: str, labels: str = "") -> float:
-    """One sample of the hub's /metrics, e.g. metric(url, "hall_websocket_clients",
+def sample(text: str, name: str, labels: str = "") -> float:
+    """One sample of a /metrics page, e.g. sample(text, "hall_websocket_clients",
     'kind="view"'); 0 when absent."""
-    async with httpx.AsyncClient(timeout=5) as c:
-        text = (await c.get(f"{base_url}/metrics")).text
     wanted = f"{name}{{{labels}}}" if labels else name
     for line in text.splitlines():
-        sample, _, value = line.rpartition(" ")
-        if sample == wanted:
+        found, _, value = line.rpartition(" ")
+        if found == wanted:
             return float(value)
     return 0.0
+
+
+async def metric(base_url: str, name: str, labels: str = "") -> float:
+    """One sample of the hub's /metrics (see `sample`)."""
+    async with httpx.AsyncClient(timeout=5) as c:
+        text = (await c.get(f"{base_url}/metrics")).text
+    return sample(text, name, labels)
 
 
 async def healthy(base_url: str) -> bool:

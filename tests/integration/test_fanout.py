@@ -33,7 +33,7 @@ from hall.live.wire import text_frame
 from hall.services import Services
 from hall.settings import Secret, Settings
 from hall.store.embedded import free_tcp_port
-from tests.faults.clients import raw_websocket
+from tests.faults.clients import raw_websocket, sample
 
 from .hubs import ADMIN, hall_toml, wait_for
 
@@ -69,13 +69,7 @@ class InProcessHub:
         return asyncio.run_coroutine_threadsafe(call(), self.loop).result(5)
 
     def metric(self, name: str, labels: str = "") -> float:
-        text = httpx.get(self.url + "/metrics", timeout=5).text
-        wanted = f"{name}{{{labels}}}" if labels else name
-        for line in text.splitlines():
-            sample, _, value = line.rpartition(" ")
-            if sample == wanted:
-                return float(value)
-        return 0.0
+        return sample(httpx.get(self.url + "/metrics", timeout=5).text, name, labels)
 
 
 @contextmanager
