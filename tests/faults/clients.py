@@ -231,21 +231,11 @@ def issues(n: int, prefix: str) -> list[tuple[str, dict[str, Any]]]:
 
 async def log_ids(base_url: str, after: str | None = None) -> list[str]:
     """Every event id the hall's log holds after `after`, in order."""
-    out: list[str] = []
-    headers = {"authorization": f"Bearer {ADMIN}"}
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=10) as c:
-        while True:
-            params: dict[str, Any] = {"limit": 1000}
-            if after:
-                params["after"] = after
-            page = (await c.get(f"/api/halls/{HALL}/events", params=params)).json()
-            out += [e["id"] for e in page["events"]]
-            if not page["events"]:
-                return out
-            after = page["last_id"]
+    return [e["id"] for e in await log_events(base_url, after)]
 
 
 async def log_events(base_url: str, after: str | None = None) -> list[dict[str, Any]]:
+    """Every event the hall's log holds after `after`, in order."""
     out: list[dict[str, Any]] = []
     headers = {"authorization": f"Bearer {ADMIN}"}
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=10) as c:
