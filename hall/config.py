@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 
 Role = Literal["clerk", "director"]
+Holidays = Literal["cn", "none"]
+RATING_WITHIN_MAX = timedelta(hours=1)  # the core keeps finished tickets rateable this long
 
 
 class Session(msgspec.Struct, frozen=True):
@@ -40,6 +42,7 @@ class Season(msgspec.Struct, frozen=True):
 class Rules(msgspec.Struct, frozen=True):
     cover_after: timedelta = timedelta(minutes=10)
     escalate_after: timedelta = timedelta(minutes=2)
+    arrival_grace: timedelta = timedelta(0)
     issue_cutoff: timedelta = timedelta(0)
     wait_sla: timedelta = timedelta(minutes=30)
     recall_limit: int = 3
@@ -79,6 +82,9 @@ class HallConfig(msgspec.Struct, frozen=True):
     windows: tuple[Window, ...]
     staff: tuple[Staff, ...]
     source: str = ""  # the file it came from, for messages
+    open_dates: frozenset[date] = frozenset()
+    holidays: Holidays = "none"  # "cn": China's public holidays and make-up working days
+    public_detail: bool = False  # away reasons and minutes on public screens
 
     def window(self, number: int) -> Window | None:
         for w in self.windows:
@@ -187,8 +193,10 @@ _ROLES: dict[str, Role] = {"clerk": "clerk", "director": "director"}
 _LEAP_YEAR = 2024
 
 _HALL_KEYS: tuple[str, ...] = ("id", "name", "timezone", "days", "closed_dates", "rules")
-_HALL_KEYS += ("hours", "services", "windows", "staff")
+_HALL_KEYS += ("hours", "services", "windows", "staff", "open_dates", "holidays")
+_HALL_KEYS += ("public_detail",)
 _RULE_KEYS: tuple[str, ...] = ("cover_after", "escalate_after", "issue_cutoff", "wait_sla")
+_RULE_KEYS += ("arrival_grace",)
 _RULE_KEYS += ("recall_limit", "rating_within")
 _SEASON_KEYS = ("sessions", "from", "until")
 _SERVICE_KEYS = ("code", "name")
@@ -214,7 +222,12 @@ def _hall(data: Table, source: str) -> HallConfig:
     timezone = _str(_required(data, "timezone"), "timezone")
     tz = _zone(timezone)
     days = _days(data.get("days", list(_WEEKDAYS[:5])))
-    closed_dates = _closed_dates(data.get("closed_dates", []))
+    closed_dates = _dates(data.get("closed_dates", []), "closed_dates")
+    open_dates = _dates(data.get("open_dates", []), "open_dates")
+    if both := closed_dates & open_dates:
+        raise _Invalid("open_dates", f"{min(both)} is also in closed_dates")
+    holidays = _holidays(data.get("holidays", "cn" if timezone == "Asia/Shanghai" else "none"))
+    public_detail = _bool(data.get("public_detail", False), "public_detail")
     seasons = _seasons(_required(data, "hours"))
     rules = _rules(data.get("rules", {}), seasons)
     staff = _all_staff(_required(data, "staff"))
@@ -234,6 +247,9 @@ def _hall(data: Table, source: str) -> HallConfig:
         windows=windows,
         staff=staff,
         source=source,
+        open_dates=open_dates,
+        holidays=holidays,
+        public_detail=public_detail,
     )
 
 
@@ -262,10 +278,21 @@ def _days(value: object) -> frozenset[int]:
     return frozenset(days)
 
 
-def _closed_dates(value: object) -> frozenset[date]:
-    return frozenset(
-        _date(item, f"closed_dates[{i}]") for i, item in enumerate(_list(value, "closed_dates"))
-    )
+def _dates(value: object, field: str) -> frozenset[date]:
+    return frozenset(_date(item, f"{field}[{i}]") for i, item in enumerate(_list(value, field)))
+
+
+def _holidays(value: object) -> Holidays:
+    text = _str(value, "holidays")
+    if text not in ("cn", "none"):
+        raise _Invalid("holidays", f"{text!r} is not one of cn, none")
+    return "cn" if text == "cn" else "none"
+
+
+def _bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(field, f"must be true or false, not {_kind(value)}")
+    return value
 
 
 def _date(value: object, field: str) -> date:
@@ -295,12 +322,15 @@ def _rules(value: object, seasons: tuple[Season, ...]) -> Rules:
     rules = Rules(
         cover_after=duration("cover_after", default.cover_after),
         escalate_after=duration("escalate_after", default.escalate_after),
+        arrival_grace=duration("arrival_grace", default.arrival_grace),
         issue_cutoff=duration("issue_cutoff", default.issue_cutoff),
         wait_sla=duration("wait_sla", default.wait_sla),
         recall_limit=recall_limit,
         rating_within=duration("rating_within", default.rating_within),
     )
     _check_cutoff(rules.issue_cutoff, seasons)
+    if rules.rating_within > RATING_WITHIN_MAX:
+        raise _Invalid("rules.rating_within", f"must be at most {RATING_WITHIN_MAX}")
     return rules
 
 

@@ -9,6 +9,9 @@ from hall.core.errors import Forbidden, NotFound
 from hall.core.model import Actor
 
 _STAFF_KINDS = ("clerk", "director", "admin", "system")
+_MANAGERS = ("director", "admin", "system")
+# Commands of the director's office: leave, alerts, closing a window early.
+_MANAGED = (cmds.LeaveRegister, cmds.LeaveCancel, cmds.AlertAck, cmds.WindowClose)
 
 
 def check(hall: HallConfig, cmd: cmds.Command, actor: Actor) -> None:
@@ -18,34 +21,48 @@ def check(hall: HallConfig, cmd: cmds.Command, actor: Actor) -> None:
         if hall.service(cmd.service) is None:
             raise NotFound("unknown_service", f"hall {hall.id} has no service {cmd.service!r}")
         return
+    if isinstance(cmd, _MANAGED):
+        if actor.kind not in _MANAGERS:
+            raise Forbidden(f"{_tag(cmd)} is for the director")
+        if not isinstance(cmd, cmds.WindowClose):
+            return
     number: int = cmd.window  # type: ignore[attr-defined]
     _check_window(hall, cmd, actor, number)
     if hall.window(number) is None:
         raise NotFound("unknown_window", f"hall {hall.id} has no window {number}")
-    if isinstance(cmd, cmds.TicketTransfer) and hall.window(cmd.to_window) is None:
-        raise NotFound("unknown_window", f"hall {hall.id} has no window {cmd.to_window}")
+    for other in (getattr(cmd, "to_window", None), getattr(cmd, "transfer_to", None)):
+        if other is not None and hall.window(other) is None:
+            raise NotFound("unknown_window", f"hall {hall.id} has no window {other}")
 
 
 def _check_window(hall: HallConfig, cmd: cmds.Command, actor: Actor, number: int) -> None:
-    if actor.kind in ("admin", "system"):
+    if isinstance(cmd, cmds.RatingGive):
+        _check_rating(actor, number)
         return
-    if actor.kind == "director":
-        if isinstance(cmd, cmds.RatingGive):
-            raise Forbidden("ratings come from the resident's pad or the window's clerks")
-        return
-    w = hall.window(number)
-    if actor.kind == "rating":
-        if not isinstance(cmd, cmds.RatingGive) or actor.window != number:
-            raise Forbidden(f"this rating pad only rates window {actor.window}")
+    if actor.kind in _MANAGERS:
         return
     if actor.kind != "clerk":
-        raise Forbidden(f"a {actor.kind} device may not send {_tag(cmd)}")
+        raise Forbidden(f"a {actor.kind} may not send {_tag(cmd)}")
+    w = hall.window(number)
     if w is None or actor.staff not in (w.a, w.b):
         raise Forbidden(f"{actor.staff} is neither the A- nor the B-post of window {number}")
     if isinstance(cmd, cmds.PresenceSet) and actor.staff != (w.a if cmd.post == "A" else w.b):
         raise Forbidden(f"{actor.staff} may only set their own post at window {number}")
     if isinstance(cmd, cmds.CoverStart | cmds.CoverEnd) and actor.staff != w.b:
         raise Forbidden(f"only the B-post of window {number} covers it")
+
+
+def _check_rating(actor: Actor, number: int) -> None:
+    """好差评 comes from the resident: the window's rating pad or their own ticket's key."""
+    if actor.kind in ("admin", "system", "resident"):
+        return
+    if actor.kind == "rating":
+        if actor.window != number:
+            raise Forbidden(f"this rating pad only rates window {actor.window}")
+        return
+    if actor.kind in ("clerk", "director"):
+        raise Forbidden("staff cannot rate; ratings come from the resident")
+    raise Forbidden(f"a {actor.kind} may not rate")
 
 
 def _tag(cmd: cmds.Command) -> str:

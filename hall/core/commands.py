@@ -4,15 +4,20 @@ raises `Invalid` with a stable code and a message naming the field."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 from hall.core.errors import Invalid
-from hall.core.model import AwayReason
+from hall.core.model import AwayReason, LeaveKind
 
 WindowNo = Annotated[int, msgspec.Meta(ge=1, le=999)]
 ClientId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+StaffId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern="^[a-z0-9-]+$")]
+TicketNo = Annotated[str, msgspec.Meta(pattern="^[A-Z][0-9]{3,6}$")]
+Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Moment = Annotated[datetime, msgspec.Meta(tz=True)]  # with its offset: never a local guess
 
 
 class Command(
@@ -65,6 +70,28 @@ class TicketTransfer(Command, frozen=True, tag="ticket.transfer"):
 class RatingGive(Command, frozen=True, tag="rating.give"):
     window: WindowNo
     score: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    ticket: TicketNo | None = None  # the ticket rated (a resident's own; a pad: its last)
+
+
+class LeaveRegister(Command, frozen=True, tag="leave.register"):
+    staff: StaffId
+    kind: LeaveKind
+    start: Moment = msgspec.field(name="from")
+    until: Moment
+    note: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class LeaveCancel(Command, frozen=True, tag="leave.cancel"):
+    leave: Ref
+
+
+class AlertAck(Command, frozen=True, tag="alert.ack"):
+    alert: Ref
+
+
+class WindowClose(Command, frozen=True, tag="window.close"):
+    window: WindowNo
+    transfer_to: WindowNo | None = None
 
 
 class Tick(msgspec.Struct, frozen=True):
@@ -82,6 +109,10 @@ AnyCommand = (
     | TicketNoShow
     | TicketTransfer
     | RatingGive
+    | LeaveRegister
+    | LeaveCancel
+    | AlertAck
+    | WindowClose
 )
 COMMAND_TYPES: dict[str, type[Command]] = {c.__struct_config__.tag: c for c in AnyCommand.__args__}
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from hall.config import HallConfig
+from hall.core import alerts
 from hall.core import commands as cmds
 from hall.core import events as ev
 from hall.core.access import check
@@ -21,6 +22,7 @@ from hall.core.evolve import evolve
 from hall.core.model import Actor, State
 from hall.core.timers import due, next_deadline, settle
 from hall.queue import rules as tickets
+from hall.staffing import leave
 from hall.staffing import rules as posts
 
 _MAX_STEPS = 100_000  # a guard: each step consumes a deadline, so this is never reached
@@ -37,6 +39,10 @@ _HANDLERS: dict[type[cmds.Command], Handler] = {
     cmds.TicketNoShow: tickets.no_show,
     cmds.TicketTransfer: tickets.transfer,
     cmds.RatingGive: tickets.rate,
+    cmds.WindowClose: tickets.close_window,
+    cmds.LeaveRegister: leave.register,
+    cmds.LeaveCancel: leave.cancel,
+    cmds.AlertAck: alerts.ack,
 }
 
 
@@ -49,6 +55,8 @@ def advance(hall: HallConfig, state: State, now: datetime) -> tuple[State, list[
             return state, out
         fired = due(hall, state, at, now)
         if not fired:
+            if at == now:  # a rule that takes hold only once its moment has passed
+                return state, out
             raise AssertionError(f"deadline {at} fired nothing")  # would loop forever
         for e in fired:
             state = evolve(state, e)

@@ -4,10 +4,11 @@ API name and the websocket name alike. Events carry no id: Redis assigns it on a
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 import msgspec
 
-from hall.core.model import AwayReason, PostName, PostState, Ticket
+from hall.core.model import AbsenceReason, AwayReason, LeaveKind, PostName, PostState, Ticket
 
 
 class Event(msgspec.Struct, frozen=True, tag_field="type", kw_only=True, omit_defaults=True):
@@ -21,6 +22,19 @@ class PresenceChanged(Event, frozen=True, tag="presence.changed"):
     staff: str
     state: PostState
     reason: AwayReason | None = None
+
+
+class CoverNeeded(Event, frozen=True, tag="cover.needed"):
+    """The window stands unattended (the A-post away, off or on leave, the B-post not
+    covering): the B-post is told at once, with the moment the rule takes hold."""
+
+    window: int
+    staff: str  # the B-post
+    deadline: datetime
+    a_state: PostState  # away, or off (not arrived yet, or gone)
+    a_leave: bool = False  # the A-post is on registered leave
+    # The B-post cannot come (covering another window, or on leave): the director's call.
+    b_busy: Literal["covering", "leave"] | None = None
 
 
 class CoverRequested(Event, frozen=True, tag="cover.requested"):
@@ -42,7 +56,7 @@ class CoverEnded(Event, frozen=True, tag="cover.ended"):
     window: int
 
 
-class AbsenceRecorded(Event, frozen=True, tag="absence.recorded"):
+class AbsenceRecorded(Event, frozen=True, tag="absence.recorded", omit_defaults=False):
     window: int
     staff: str
     started: datetime
@@ -51,6 +65,55 @@ class AbsenceRecorded(Event, frozen=True, tag="absence.recorded"):
     minutes: float
     covered_by: str | None
     late: bool
+    # Defaults only so that logs written before these fields existed still decode.
+    reason: AbsenceReason = "other"
+    cover_started: datetime | None = None
+
+
+class ArrivalLate(Event, frozen=True, tag="arrival.late"):
+    """The A-post's first `present` of a session came more than `arrival_grace` after the
+    moment they were expected (the opening, or the end of their leave)."""
+
+    window: int
+    staff: str
+    opened: datetime  # when they were expected
+    arrived: datetime
+    minutes: float
+
+
+class LeaveRegistered(Event, frozen=True, tag="leave.registered"):
+    leave: str
+    staff: str
+    kind: LeaveKind
+    start: datetime = msgspec.field(name="from")
+    until: datetime
+    note: str = ""
+    by: str | None = None
+
+
+class LeaveCancelled(Event, frozen=True, tag="leave.cancelled"):
+    leave: str
+    staff: str
+    by: str | None = None
+
+
+class LeaveStarted(Event, frozen=True, tag="leave.started"):
+    """A registered leave takes effect (its `from`, or its registration if later)."""
+
+    leave: str
+    staff: str
+
+
+class LeaveEnded(Event, frozen=True, tag="leave.ended"):
+    """A leave is over (its `until`, or cancelled while it ran)."""
+
+    leave: str
+    staff: str
+
+
+class AlertAcked(Event, frozen=True, tag="alert.acked"):
+    alert: str
+    by: str
 
 
 class TicketIssued(Event, frozen=True, tag="ticket.issued"):
@@ -86,6 +149,15 @@ class TicketTransferred(Event, frozen=True, tag="ticket.transferred"):
     to_window: int
 
 
+class TicketClosed(Event, frozen=True, tag="ticket.closed"):
+    """A waiting (or called) ticket ended without service: its window was closed by the
+    director with nowhere to send it (`reason`: window_closed)."""
+
+    ticket: Ticket
+    window: int
+    reason: Literal["window_closed"]
+
+
 class TicketOverdue(Event, frozen=True, tag="ticket.overdue"):
     """A resident has waited longer than the hall's `wait_sla` (director alert)."""
 
@@ -101,16 +173,23 @@ class WindowExtended(Event, frozen=True, tag="window.extended"):
     waiting: int
 
 
-class WindowClosed(Event, frozen=True, tag="window.closed"):
+class WindowClosed(Event, frozen=True, tag="window.closed", omit_defaults=False):
+    """The window closes: every post goes off (the next session starts afresh).
+    `extended_minutes` counts only the time someone served; `served_by` says who, in
+    minutes each."""
+
     window: int
     extended_minutes: float
+    served_by: dict[str, float] = msgspec.field(default_factory=dict)
+    by: str | None = None  # the director who closed it (`window.close`), else None
 
 
-class RatingGiven(Event, frozen=True, tag="rating.given"):
+class RatingGiven(Event, frozen=True, tag="rating.given", omit_defaults=False):
     window: int
     ticket: Ticket
     staff: str | None
     score: int
+    source: Literal["pad", "ticket", "admin"] = "pad"
 
 
 class HallOpened(Event, frozen=True, tag="hall.opened"):
@@ -133,17 +212,25 @@ class DayStarted(Event, frozen=True, tag="day.started"):
 
 AnyEvent = (
     PresenceChanged
+    | CoverNeeded
     | CoverRequested
     | CoverEscalated
     | CoverStarted
     | CoverEnded
     | AbsenceRecorded
+    | ArrivalLate
+    | LeaveRegistered
+    | LeaveCancelled
+    | LeaveStarted
+    | LeaveEnded
+    | AlertAcked
     | TicketIssued
     | TicketCalled
     | TicketRecalled
     | TicketFinished
     | TicketNoShow
     | TicketTransferred
+    | TicketClosed
     | TicketOverdue
     | WindowOpened
     | WindowExtended

@@ -4,13 +4,24 @@ it needs (no config, no clock), so folding the log from `initial_state` rebuilds
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from msgspec.structs import replace
 
-from hall.config import HallConfig
+from hall.config import RATING_WITHIN_MAX, HallConfig
 from hall.core import events as ev
-from hall.core.model import Absence, Finished, Post, State, Ticket, WindowState
+from hall.core.model import (
+    RATEABLE_MAX,
+    Absence,
+    Finished,
+    Leave,
+    Post,
+    Served,
+    State,
+    Ticket,
+    WindowState,
+)
 
 
 def initial_state(hall: HallConfig) -> State:
@@ -32,10 +43,35 @@ def fold(state: State, events: Iterable[ev.Event]) -> State:
     return state
 
 
-def _window(state: State, number: int, change: Callable[[WindowState], WindowState]) -> State:
+def _window(
+    state: State, number: int, at: datetime, change: Callable[[WindowState], WindowState]
+) -> State:
     return replace(
-        state, windows=tuple(change(w) if w.number == number else w for w in state.windows)
+        state,
+        windows=tuple(_book(w, change(w), at) if w.number == number else w for w in state.windows),
     )
+
+
+def _server(w: WindowState) -> str | None:
+    if w.a.state == "present":
+        return w.a.staff
+    if w.b.state == "covering":
+        return w.b.staff
+    return None
+
+
+def _book(before: WindowState, after: WindowState, at: datetime) -> WindowState:
+    """In extended service, time counts only while someone serves: close the running
+    segment when who serves changes, and start the next."""
+    if after.phase != "extended" or before.phase != "extended":
+        return after
+    was, now = _server(before), _server(after)
+    if was == now:
+        return after
+    served = after.served
+    if was is not None and before.serving_since is not None:
+        served = (*served, Served(was, (at - before.serving_since).total_seconds()))
+    return replace(after, served=served, serving_since=at if now is not None else None)
 
 
 def _put_ticket(state: State, ticket: Ticket) -> State:
@@ -49,24 +85,48 @@ def _drop_ticket(state: State, number: str) -> State:
     return replace(state, tickets=tuple(t for t in state.tickets if t.number != number))
 
 
+def _spell(w: WindowState, at: datetime) -> WindowState:
+    """A new spell without the A-post begins at `at`: the cover rule starts afresh."""
+    return replace(
+        w, unattended_since=at, cover_deadline=None, cover_requested_at=None, escalated=False
+    )
+
+
 def _presence(state: State, e: ev.PresenceChanged) -> State:
+    on_leave = state.on_leave(e.staff) is not None
+
     def change(w: WindowState) -> WindowState:
         if e.post == "B":
             return replace(w, b=Post(w.b.staff, e.state, e.at, e.reason))
         if e.state == "away" and w.a.state == "away":  # a new reason, same spell
             return replace(w, a=replace(w.a, reason=e.reason))
         a = Post(w.a.staff, e.state, e.at, e.reason)
+        if w.phase == "closed":
+            return replace(w, a=a)
         if e.state == "present":
-            return replace(w, a=a, unattended_since=None, cover_requested_at=None, escalated=False)
-        unattended = w.unattended_since or (e.at if w.phase != "closed" else None)
-        absence = w.absence
-        if e.state == "away" and absence is None:
-            # Away while the window already stands uncovered: late from the first moment.
-            uncovered = w.cover_requested_at is not None and w.b.state != "covering"
-            absence = Absence(started=e.at, late=uncovered)
-        return replace(w, a=a, unattended_since=unattended, absence=absence)
+            return replace(
+                w,
+                a=a,
+                arrived=True,
+                expected=None,
+                unattended_since=None,
+                cover_deadline=None,
+                cover_requested_at=None,
+                escalated=False,
+            )
+        if w.a.state != "present":  # away <-> off: the same spell, the same absence
+            return replace(w, a=a)
+        absence = None if on_leave else Absence(started=e.at, reason=e.reason or "off")
+        return replace(_spell(w, e.at), a=a, absence=absence)
 
-    return _window(state, e.window, change)
+    return _window(state, e.window, e.at, change)
+
+
+def _cover_needed(state: State, e: ev.CoverNeeded) -> State:
+    def change(w: WindowState) -> WindowState:
+        return replace(w, cover_deadline=e.deadline, cover_requested_at=None, escalated=False)
+
+    return _window(state, e.window, e.at, change)
 
 
 def _cover_requested(state: State, e: ev.CoverRequested) -> State:
@@ -74,31 +134,85 @@ def _cover_requested(state: State, e: ev.CoverRequested) -> State:
         absence = replace(w.absence, late=True) if w.absence else None
         return replace(w, cover_requested_at=e.at, escalated=False, absence=absence)
 
-    return _window(state, e.window, change)
+    return _window(state, e.window, e.at, change)
 
 
 def _cover_escalated(state: State, e: ev.CoverEscalated) -> State:
-    return _window(state, e.window, lambda w: replace(w, escalated=True))
+    return _window(state, e.window, e.at, lambda w: replace(w, escalated=True))
 
 
 def _cover_started(state: State, e: ev.CoverStarted) -> State:
     def change(w: WindowState) -> WindowState:
         b = Post(w.b.staff, "covering", e.at, None, resume=w.b.state)
-        absence = replace(w.absence, covered_by=e.staff) if w.absence else None
+        absence = w.absence
+        if absence is not None and absence.covered_by is None:
+            absence = replace(absence, covered_by=e.staff, cover_started=e.at)
         return replace(w, b=b, cover_requested_at=None, escalated=False, absence=absence)
 
-    return _window(state, e.window, change)
+    return _window(state, e.window, e.at, change)
 
 
 def _cover_ended(state: State, e: ev.CoverEnded) -> State:
     def change(w: WindowState) -> WindowState:
         return replace(w, b=Post(w.b.staff, w.b.resume or "present", e.at))
 
-    return _window(state, e.window, change)
+    return _window(state, e.window, e.at, change)
 
 
 def _absence_recorded(state: State, e: ev.AbsenceRecorded) -> State:
-    return _window(state, e.window, lambda w: replace(w, absence=None))
+    return _window(state, e.window, e.at, lambda w: replace(w, absence=None))
+
+
+def _unchanged(state: State, e: Any) -> State:
+    return state
+
+
+def _leave_registered(state: State, e: ev.LeaveRegistered) -> State:
+    serial = max(state.serial, int(e.leave[1:])) if e.leave[1:].isdigit() else state.serial
+    if e.until <= e.at:  # over already: on the record, nothing left to apply
+        return replace(state, serial=serial)
+    leave = Leave(e.leave, e.staff, e.kind, e.start, e.until, e.at, e.note)
+    leaves = tuple(sorted((*state.leaves, leave), key=lambda lv: lv.start))
+    return replace(state, leaves=leaves, serial=serial)
+
+
+def _leave_cancelled(state: State, e: ev.LeaveCancelled) -> State:
+    return replace(state, leaves=tuple(lv for lv in state.leaves if lv.id != e.leave))
+
+
+def _leave_started(state: State, e: ev.LeaveStarted) -> State:
+    leaves = tuple(replace(lv, running=True) if lv.id == e.leave else lv for lv in state.leaves)
+    state = replace(state, leaves=leaves)
+
+    def change(w: WindowState) -> WindowState:
+        if w.a.staff != e.staff or w.phase == "closed" or w.a.state == "present":
+            return w
+        # Offered to the B-post from now (not after a grace: the A-post is not expected).
+        return replace(_spell(w, e.at), expected=None, absence=None)
+
+    for w in state.windows:
+        state = _window(state, w.number, e.at, change)
+    return state
+
+
+def _leave_ended(state: State, e: ev.LeaveEnded) -> State:
+    state = replace(state, leaves=tuple(lv for lv in state.leaves if lv.id != e.leave))
+
+    def change(w: WindowState) -> WindowState:
+        if w.a.staff != e.staff or w.phase == "closed" or w.a.state == "present":
+            return w
+        w = _spell(w, e.at)
+        if not w.arrived:
+            return replace(w, expected=e.at)
+        return replace(w, absence=Absence(started=e.at, reason=w.a.reason or "off"))
+
+    for w in state.windows:
+        state = _window(state, w.number, e.at, change)
+    return state
+
+
+def _alert_acked(state: State, e: ev.AlertAcked) -> State:
+    return replace(state, acked=(*state.acked, e.alert))
 
 
 def _issued(state: State, e: ev.TicketIssued) -> State:
@@ -113,56 +227,63 @@ def _ticket_changed(state: State, e: Any) -> State:
 
 def _finished(state: State, e: ev.TicketFinished) -> State:
     state = _drop_ticket(state, e.ticket.number)
-    done = Finished(ticket=e.ticket, staff=e.staff, at=e.at)
-    return _window(state, e.window, lambda w: replace(w, last_finished=done))
+    keep_from = e.at - RATING_WITHIN_MAX
+    recent = [f for f in state.finished if f.at >= keep_from][-(RATEABLE_MAX - 1) :]
+    done = Finished(ticket=e.ticket, window=e.window, staff=e.staff, at=e.at)
+    return replace(state, finished=(*recent, done))
 
 
-def _no_show(state: State, e: ev.TicketNoShow) -> State:
+def _dropped(state: State, e: ev.TicketNoShow | ev.TicketClosed) -> State:
     return _drop_ticket(state, e.ticket.number)
 
 
 def _window_opened(state: State, e: ev.WindowOpened) -> State:
     def change(w: WindowState) -> WindowState:
-        unattended = None if w.a.state == "present" else e.at
-        # An A-post still away when the window reopens is absent again from now on.
-        absence = Absence(started=e.at) if w.a.state == "away" else None
+        present = w.a.state == "present"
+        on_leave = state.on_leave(w.a.staff) is not None
         return replace(
             w,
-            absence=absence,
             phase="open",
-            extended_since=None,
-            unattended_since=unattended,
+            opened_at=e.at,
+            arrived=present,
+            expected=None if present or on_leave else e.at,
+            unattended_since=None if present else e.at,
+            cover_deadline=None,
             cover_requested_at=None,
             escalated=False,
+            absence=None,
+            extended_since=None,
+            served=(),
+            serving_since=None,
         )
 
-    return _window(state, e.window, change)
+    return _window(state, e.window, e.at, change)
 
 
 def _window_extended(state: State, e: ev.WindowExtended) -> State:
-    return _window(state, e.window, lambda w: replace(w, phase="extended", extended_since=e.at))
+    def change(w: WindowState) -> WindowState:
+        serving = e.at if w.attended else None
+        return replace(w, phase="extended", extended_since=e.at, serving_since=serving)
+
+    return _window(state, e.window, e.at, change)
 
 
 def _window_closed(state: State, e: ev.WindowClosed) -> State:
     def change(w: WindowState) -> WindowState:
-        return replace(
-            w,
-            phase="closed",
-            extended_since=None,
-            unattended_since=None,
-            cover_requested_at=None,
-            escalated=False,
+        # Every post starts the next session off: presence never carries over a break.
+        return WindowState(
+            number=w.number, a=Post(w.a.staff, "off", e.at), b=Post(w.b.staff, "off", e.at)
         )
 
-    return _window(state, e.window, change)
+    return _window(state, e.window, e.at, change)
 
 
 def _rating_given(state: State, e: ev.RatingGiven) -> State:
-    def change(w: WindowState) -> WindowState:
-        done = replace(w.last_finished, rated=True) if w.last_finished else None
-        return replace(w, last_finished=done)
-
-    return _window(state, e.window, change)
+    number = e.ticket.number
+    finished = tuple(
+        replace(f, rated=True) if f.ticket.number == number else f for f in state.finished
+    )
+    return replace(state, finished=finished)
 
 
 def _hall_opened(state: State, e: ev.HallOpened) -> State:
@@ -184,22 +305,32 @@ def _day_started(state: State, e: ev.DayStarted) -> State:
         windows=tuple(fresh(w) for w in state.windows),
         day=e.date,
         clock=e.at,
+        leaves=state.leaves,
+        serial=state.serial,
     )
 
 
 _HANDLERS: dict[type[ev.Event], Callable[[State, Any], State]] = {
     ev.PresenceChanged: _presence,
+    ev.CoverNeeded: _cover_needed,
     ev.CoverRequested: _cover_requested,
     ev.CoverEscalated: _cover_escalated,
     ev.CoverStarted: _cover_started,
     ev.CoverEnded: _cover_ended,
     ev.AbsenceRecorded: _absence_recorded,
+    ev.ArrivalLate: _unchanged,
+    ev.LeaveRegistered: _leave_registered,
+    ev.LeaveCancelled: _leave_cancelled,
+    ev.LeaveStarted: _leave_started,
+    ev.LeaveEnded: _leave_ended,
+    ev.AlertAcked: _alert_acked,
     ev.TicketIssued: _issued,
     ev.TicketCalled: _ticket_changed,
     ev.TicketRecalled: _ticket_changed,
     ev.TicketFinished: _finished,
-    ev.TicketNoShow: _no_show,
+    ev.TicketNoShow: _dropped,
     ev.TicketTransferred: _ticket_changed,
+    ev.TicketClosed: _dropped,
     ev.TicketOverdue: _ticket_changed,
     ev.WindowOpened: _window_opened,
     ev.WindowExtended: _window_extended,

@@ -11,13 +11,27 @@ import msgspec
 PostName = Literal["A", "B"]
 PostState = Literal["present", "away", "off", "covering"]
 AwayReason = Literal["break", "meeting", "field", "back_office", "other"]
+AbsenceReason = Literal["break", "meeting", "field", "back_office", "other", "off"]
+LeaveKind = Literal["leave", "outing", "training", "other"]
 Phase = Literal["closed", "open", "extended"]
 WindowStatus = Literal["closed", "unstaffed", "staffed", "away", "uncovered", "covered", "extended"]
+ServingStatus = Literal["staffed", "covered", "away", "uncovered", "unstaffed"]
 ActorKind = Literal[
-    "admin", "director", "clerk", "kiosk", "display", "integration", "rating", "system"
+    "admin",
+    "director",
+    "clerk",
+    "kiosk",
+    "display",
+    "integration",
+    "rating",
+    "resident",
+    "supervisor",
+    "system",
 ]
 
 AWAY_REASONS: tuple[AwayReason, ...] = ("break", "meeting", "field", "back_office", "other")
+LEAVE_KINDS: tuple[LeaveKind, ...] = ("leave", "outing", "training", "other")
+RATEABLE_MAX = 100  # finished tickets kept rateable (also bounded by RATING_WITHIN_MAX)
 
 
 class Ticket(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -42,20 +56,44 @@ class Post(msgspec.Struct, frozen=True, omit_defaults=True):
 
 
 class Absence(msgspec.Struct, frozen=True, omit_defaults=True):
-    """An A-post's away spell in progress."""
+    """An A-post's absence in progress: arrived this session, now away or off, no leave."""
 
     started: datetime
+    reason: AbsenceReason = "other"
     late: bool = False
     covered_by: str | None = None
+    cover_started: datetime | None = None
 
 
 class Finished(msgspec.Struct, frozen=True):
-    """The ticket finished last at a window: the one a rating may be given for."""
+    """A ticket finished lately: it may be rated once, within `rating_within`."""
 
     ticket: Ticket
+    window: int
     staff: str | None
     at: datetime
     rated: bool = False
+
+
+class Leave(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Registered leave (请假、公出、培训): absence is never late and never recorded while it
+    runs. `start` is the leave's `from`; it takes effect at `max(start, registered)`."""
+
+    id: str
+    staff: str
+    kind: LeaveKind
+    start: datetime
+    until: datetime
+    registered: datetime
+    note: str = ""
+    running: bool = False
+
+
+class Served(msgspec.Struct, frozen=True):
+    """Seconds one person served a window during extended service."""
+
+    staff: str
+    seconds: float
 
 
 class WindowState(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -63,17 +101,31 @@ class WindowState(msgspec.Struct, frozen=True, omit_defaults=True):
     a: Post
     b: Post
     phase: Phase = "closed"
-    # When the window began needing cover (A away, or A off while open); None when attended.
+    opened_at: datetime | None = None  # when the window opened this session
+    # The A-post has been present since the window opened (their arrival is behind them).
+    arrived: bool = False
+    # When the A-post is expected to arrive (the opening, or the end of a leave); None once
+    # arrived, or while on leave.
+    expected: datetime | None = None
+    # The spell without the A-post: since when it is not present while the window is open.
     unattended_since: datetime | None = None
+    # The cover deadline announced by `cover.needed` for this spell (None: not yet needed).
+    cover_deadline: datetime | None = None
     cover_requested_at: datetime | None = None
     escalated: bool = False
     absence: Absence | None = None
     extended_since: datetime | None = None
-    last_finished: Finished | None = None
+    served: tuple[Served, ...] = ()  # extended service so far, by who served
+    serving_since: datetime | None = None  # start of the running extended-service segment
 
     @property
     def covered(self) -> bool:
         return self.b.state == "covering"
+
+    @property
+    def attended(self) -> bool:
+        """Someone is at the window: the A-post present, or the B-post covering."""
+        return self.a.state == "present" or self.b.state == "covering"
 
     def post(self, name: PostName) -> Post:
         return self.a if name == "A" else self.b
@@ -88,6 +140,10 @@ class State(msgspec.Struct, frozen=True, omit_defaults=True):
     closes_at: datetime | None = None  # end of the session in progress; None when closed
     numbers: dict[str, int] = msgspec.field(default_factory=dict)
     tickets: tuple[Ticket, ...] = ()  # waiting and called, in issue order
+    finished: tuple[Finished, ...] = ()  # lately finished, oldest first (for ratings)
+    leaves: tuple[Leave, ...] = ()  # registered and not yet over, by start
+    acked: tuple[str, ...] = ()  # alerts acknowledged today
+    serial: int = 0  # the last leave number handed out (never restarts)
 
     def window(self, number: int) -> WindowState | None:
         for w in self.windows:
@@ -95,13 +151,22 @@ class State(msgspec.Struct, frozen=True, omit_defaults=True):
                 return w
         return None
 
+    def on_leave(self, staff: str) -> Leave | None:
+        """The leave of `staff` in effect now, if any."""
+        for leave in self.leaves:
+            if leave.running and leave.staff == staff:
+                return leave
+        return None
+
 
 class Actor(msgspec.Struct, frozen=True, omit_defaults=True):
-    """Who acts: a person by staff id, a device, the admin token, or the system's clock."""
+    """Who acts: a person by staff id, a device, the admin token, a resident by their ticket
+    key, or the system's clock."""
 
     kind: ActorKind
     staff: str | None = None
     window: int | None = None  # a rating pad's window
+    ticket: str | None = None  # a resident's ticket number (today's)
 
     @property
     def is_manager(self) -> bool:

@@ -1,6 +1,7 @@
-"""Rules that fire on time alone: the schedule (days, sessions, closing), the cover rule and
-its escalation, and residents waiting past the SLA. `next_deadline` says when; `due` says
-what, stamped with the moment it was due (not when a ticker got round to it)."""
+"""Rules that fire on time alone: registered leave starting and ending, the schedule (days,
+sessions, closing), the cover rule (the B-post told, the rule's moment, the director told),
+and residents waiting past the SLA. `next_deadline` says when; `due` says what, stamped
+with the moment it was due (not when a ticker got round to it)."""
 
 from __future__ import annotations
 
@@ -10,53 +11,84 @@ from msgspec.structs import replace
 
 from hall.config import HallConfig
 from hall.core import events as ev
-from hall.core.clock import EPOCH, minutes
+from hall.core.clock import EPOCH
 from hall.core.model import State, Ticket, WindowState
 from hall.queue.order import serving, waiting_for
 from hall.schedule import day_start, hall_day, sessions_on
-from hall.staffing.rules import end_spells
-from hall.staffing.status import cover_deadline
+from hall.staffing import leave
+from hall.staffing.rules import closing
+from hall.staffing.status import cover_step, covering_elsewhere
 
 _ONE_DAY = timedelta(days=1)
 
 
 def next_deadline(hall: HallConfig, state: State) -> datetime | None:
     best = _boundary(hall, state)
-    rules = hall.rules
+    change = leave.next_change(state)
+    if change is not None and change[1] < best:
+        best = change[1]
     for w in state.windows:
-        d = cover_deadline(w, rules.cover_after, rules.escalate_after)
-        if d is not None and d < best:
-            best = d
-    overdue = _next_overdue(state, rules.wait_sla)
+        step = cover_step(w, hall.rules)
+        if step is not None and step[1] < best:
+            best = step[1]
+    overdue = _next_overdue(state, hall.rules.wait_sla)
     return overdue if overdue is not None and overdue < best else best
 
 
 def due(hall: HallConfig, state: State, at: datetime, now: datetime) -> list[ev.Event]:
-    """The events of every rule due at `at` (the state's next deadline, <= now)."""
-    rules = hall.rules
+    """The events of the rules due at `at` (the state's next deadline, <= now). The cover
+    rule takes hold only when *more* than `cover_after` has passed: at `at == now` it waits
+    (a cover started at the deadline is on time), so this may return nothing."""
+    change = leave.next_change(state)
+    if change is not None and change[1] <= at:  # one at a time: it may touch any window
+        return leave.change(hall, state, change[0], change[1])
     out: list[ev.Event] = []
     for w in state.windows:
-        d = cover_deadline(w, rules.cover_after, rules.escalate_after)
-        if d is None or d > at:
-            continue
-        if w.cover_requested_at is None:
-            out.append(
-                ev.CoverRequested(
-                    hall=hall.id, at=d, window=w.number, staff=w.b.staff, a_state=w.a.state
-                )
-            )
-        else:
-            out.append(ev.CoverEscalated(hall=hall.id, at=d, window=w.number))
+        step = cover_step(w, hall.rules)
+        if step is not None and step[1] <= at:
+            out += _cover(hall, state, w, *step, now)
     for t in state.tickets:
         if t.status != "waiting" or t.overdue:
             continue
-        late_at = overdue_at(t, rules.wait_sla)
+        late_at = overdue_at(t, hall.rules.wait_sla)
         if late_at <= at:
             out.append(ev.TicketOverdue(hall=hall.id, at=late_at, ticket=replace(t, overdue=True)))
     if out:
         return out
     boundary = _boundary(hall, state)
     return _schedule(hall, state, boundary, now) if boundary <= at else []
+
+
+def _cover(
+    hall: HallConfig, state: State, w: WindowState, step: str, at: datetime, now: datetime
+) -> list[ev.Event]:
+    if step == "needed":
+        busy = None
+        if covering_elsewhere(state, w.b.staff, w.number) is not None:
+            busy = "covering"
+        elif state.on_leave(w.b.staff) is not None:
+            busy = "leave"
+        return [
+            ev.CoverNeeded(
+                hall=hall.id,
+                at=at,
+                window=w.number,
+                staff=w.b.staff,
+                deadline=at + hall.rules.cover_after,
+                a_state=w.a.state,
+                a_leave=state.on_leave(w.a.staff) is not None,
+                b_busy=busy,  # type: ignore[arg-type]
+            )
+        ]
+    if step == "requested":
+        if at >= now and at == w.cover_deadline:  # not *more* than cover_after yet
+            return []
+        return [
+            ev.CoverRequested(
+                hall=hall.id, at=at, window=w.number, staff=w.b.staff, a_state=w.a.state
+            )
+        ]
+    return [ev.CoverEscalated(hall=hall.id, at=at, window=w.number)]
 
 
 def overdue_at(t: Ticket, sla: timedelta) -> datetime:
@@ -96,15 +128,6 @@ def _schedule(hall: HallConfig, state: State, at: datetime, now: datetime) -> li
     return _close(hall, state, at)
 
 
-def closing(hall: HallConfig, w: WindowState, at: datetime) -> list[ev.Event]:
-    """A window closes: its cover and absence end with it, then `window.closed`."""
-    extended = minutes(at - w.extended_since) if w.extended_since else 0.0
-    return [
-        *end_spells(hall, w, at),
-        ev.WindowClosed(hall=hall.id, at=at, window=w.number, extended_minutes=extended),
-    ]
-
-
 def _close_extended(hall: HallConfig, state: State, at: datetime) -> list[ev.Event]:
     return [e for w in state.windows if w.phase == "extended" for e in closing(hall, w, at)]
 
@@ -135,7 +158,6 @@ def _close(hall: HallConfig, state: State, at: datetime) -> list[ev.Event]:
             out.append(ev.WindowExtended(hall=hall.id, at=at, window=wcfg.number, waiting=waiting))
         elif (w := state.window(wcfg.number)) is not None and w.phase != "closed":
             out += closing(hall, w, at)
-
     return out
 
 

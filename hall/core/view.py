@@ -1,4 +1,9 @@
-"""The public state: what `GET /api/halls/{hall}/state` returns and the screens render."""
+"""The state as the contract shows it: `GET /api/halls/{hall}/state`, the events socket's
+snapshot, and what every screen renders from.
+
+`detail=False` is the public variant (the wall, anonymous readers): a window's status and
+who serves, but not the staff's away reasons, minutes or cover deadlines, unless the hall
+file sets `public_detail = true`."""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from hall.config import HallConfig
-from hall.core.model import Post, State, Ticket
+from hall.core.alerts import current
+from hall.core.model import Post, State, Ticket, WindowState
 from hall.queue.order import hall_queue, serving, waiting_for
-from hall.staffing.status import window_status
+from hall.staffing.status import serving_status, window_status
 
 
 def _name(hall: HallConfig, staff: str) -> str:
@@ -16,44 +22,57 @@ def _name(hall: HallConfig, staff: str) -> str:
     return person.name if person else staff
 
 
-def _post(hall: HallConfig, p: Post) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "staff": p.staff,
-        "name": _name(hall, p.staff),
-        "state": p.state,
-        "since": p.since,
-    }
-    if p.reason is not None:
-        out["reason"] = p.reason
+def _post(hall: HallConfig, p: Post, detail: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"staff": p.staff, "name": _name(hall, p.staff), "state": p.state}
+    if detail:
+        out["since"] = p.since
+        if p.reason is not None:
+            out["reason"] = p.reason
     return out
 
 
+def _cover(w: WindowState) -> dict[str, Any]:
+    """The cover rule's progress for this window's spell without its A-post."""
+    return {
+        "needed": w.cover_deadline is not None and not w.attended,
+        "deadline": w.cover_deadline,
+        "requested": w.cover_requested_at is not None,
+        "escalated": w.escalated,
+        "since": w.unattended_since,
+    }
+
+
 def public_state(
-    hall: HallConfig, state: State, now: datetime, last_event_id: str
+    hall: HallConfig, state: State, now: datetime, last_event_id: str, *, detail: bool = True
 ) -> dict[str, Any]:
+    detail = detail or hall.public_detail
     windows: list[dict[str, Any]] = []
     staffed = open_ = 0
     for wcfg in hall.windows:
         w = state.window(wcfg.number)
         assert w is not None
         status = window_status(w)
-        staffed += status in ("staffed", "covered")
+        serves = serving_status(w)
+        staffed += status != "closed" and serves in ("staffed", "covered")
         open_ += status != "closed"
-        windows.append(
-            {
-                "number": wcfg.number,
-                "name": wcfg.name,
-                "status": status,
-                "services": list(wcfg.services),
-                "a": _post(hall, w.a),
-                "b": _post(hall, w.b),
-                "serving": serving(state, wcfg.number),
-                "waiting": waiting_for(state, wcfg),
-            }
-        )
+        window: dict[str, Any] = {
+            "number": wcfg.number,
+            "name": wcfg.name,
+            "status": status,
+            "serving_status": serves if status != "closed" else "closed",
+            "services": list(wcfg.services),
+            "a": _post(hall, w.a, detail),
+            "b": _post(hall, w.b, detail),
+            "serving": serving(state, wcfg.number),
+            "waiting": waiting_for(state, wcfg),
+        }
+        if detail:
+            window["arrived"] = w.arrived
+            window["cover"] = _cover(w)
+        windows.append(window)
     queue: list[Ticket] = hall_queue(state)
     called = sum(1 for t in queue if t.status == "called")
-    return {
+    out: dict[str, Any] = {
         "hall": hall.id,
         "name": hall.name,
         "at": now.astimezone(hall.tz),
@@ -70,3 +89,7 @@ def public_state(
             "windows": len(hall.windows),
         },
     }
+    if detail:
+        out["alerts"] = current(hall, state)
+        out["leaves"] = list(state.leaves)
+    return out

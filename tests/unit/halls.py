@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -16,7 +16,16 @@ TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 11, 30)
 
 
-def make_hall(**rules: Any) -> HallConfig:
+def make_hall(
+    *,
+    holidays: Literal["cn", "none"] = "none",
+    shared_b: bool = False,
+    public_detail: bool = False,
+    **rules: Any,
+) -> HallConfig:
+    """Windows 1 (A), 2 (A, B) and 3 (B), posts a1/b1, a2/b2, a3/b3 (with `shared_b`, b1 is
+    the B-post of windows 1 and 2), the director `boss`; Mon-Fri 08:00-12:00, 14:30-17:30;
+    2026-12-25 closed."""
     staff = [Staff(s, s.upper()) for s in ("a1", "b1", "a2", "b2", "a3", "b3")]
     return HallConfig(
         id="test",
@@ -30,10 +39,12 @@ def make_hall(**rules: Any) -> HallConfig:
         services=(Service("A", "Alpha"), Service("B", "Beta")),
         windows=(
             Window(1, "One", ("A",), "a1", "b1"),
-            Window(2, "Two", ("A", "B"), "a2", "b2"),
+            Window(2, "Two", ("A", "B"), "a2", "b1" if shared_b else "b2"),
             Window(3, "Three", ("B",), "a3", "b3"),
         ),
         staff=(*staff, Staff("boss", "BOSS", role="director")),
+        holidays=holidays,
+        public_detail=public_detail,
     )
 
 
@@ -46,12 +57,16 @@ def at(hhmmss: str, day: date = MONDAY) -> datetime:
 
 
 def actor(who: str) -> Actor:
+    """admin, system, kiosk, display, integration; boss (the director); padN (window N's
+    rating pad); resident:A001 (the holder of ticket A001's key); else a clerk's id."""
     if who in ("admin", "system", "kiosk", "display", "integration"):
         return Actor(who)  # type: ignore[arg-type]
     if who == "boss":
         return Actor("director", staff="boss")
     if who.startswith("pad"):
         return Actor("rating", window=int(who[3:]))
+    if who.startswith("resident:"):
+        return Actor("resident", ticket=who.partition(":")[2])
     return Actor("clerk", staff=who)
 
 
@@ -96,3 +111,15 @@ class Day:
 
     def after(self, minutes: float) -> datetime:
         return self.now("08:00") + timedelta(minutes=minutes)
+
+    def types(self, since: int = 0) -> list[str]:
+        """The types of the log's events from position `since`."""
+        return [plain(e)["type"] for e in self.log[since:]]
+
+    def of(self, kind: str, window: int | None = None) -> list[dict[str, Any]]:
+        """The logged events of one type (of one window), as JSON-like dicts."""
+        return [
+            plain(e)
+            for e in self.log
+            if plain(e)["type"] == kind and (window is None or getattr(e, "window", 0) == window)
+        ]

@@ -22,7 +22,8 @@ def test_a_working_day_as_events() -> None:
     assert types(d.log) == ["day.started"]
     assert plain(d.log[0])["at"] == "2026-11-30T00:00:00+08:00"
     opened = d.tick("08:00")
-    assert types(opened) == ["hall.opened"] + ["window.opened"] * 3
+    # every window opens with its A-post not arrived: each B-post is told at once
+    assert types(opened) == ["hall.opened"] + ["window.opened"] * 3 + ["cover.needed"] * 3
     assert plain(opened[0])["closes_at"] == "2026-11-30T12:00:00+08:00"
     d.tick("11:59")
     closing = [e for e in d.tick("12:00") if plain(e)["type"].startswith(("hall", "window"))]
@@ -117,7 +118,7 @@ def test_a_hub_down_for_days_starts_today_without_replaying_each_day() -> None:
     assert days == ["2026-12-10"]
 
 
-def test_closing_ends_cover_and_absence_and_reopening_starts_a_new_one() -> None:
+def test_closing_ends_cover_and_absence_and_the_next_session_starts_afresh() -> None:
     d = Day()
     d.do("07:59", "a1", "presence.set", window=1, post="A", state="present")
     d.tick("08:00")
@@ -126,21 +127,128 @@ def test_closing_ends_cover_and_absence_and_reopening_starts_a_new_one() -> None
     closing = [plain(e) for e in d.tick("12:00") if getattr(e, "window", None) == 1]
     assert [e["type"] for e in closing] == ["cover.ended", "absence.recorded", "window.closed"]
     assert closing[1]["minutes"] == 10.0 and closing[1]["covered_by"] == "b1"
-    assert d.window(1).b.state == "off"  # back to what B was before covering
-    # still away when the window reopens: a new absence from 14:30, late once uncovered
-    d.tick("14:41")
+    assert (d.window(1).a.state, d.window(1).b.state) == ("off", "off")
+    # the afternoon: not arrived (not absent); late arrival, never a late absence
+    d.tick("14:43")
     events = d.do("14:45", "a1", "presence.set", window=1, post="A", state="present")
-    absence = plain(events[-1])
-    assert absence["type"] == "absence.recorded"
-    assert absence["started"] == "2026-11-30T14:30:00+08:00" and absence["late"] is True
+    assert [plain(e)["type"] for e in events if getattr(e, "window", 0) == 1] == [
+        "presence.changed",
+        "arrival.late",
+    ]
 
 
-def test_away_while_the_window_stands_uncovered_is_late_from_the_start() -> None:
+def test_away_before_arriving_is_still_not_arriving() -> None:
     d = Day()
     d.tick("08:11")  # A-post off since opening: cover requested at 08:10
     d.do("08:15", "a1", "presence.set", window=1, post="A", state="away")
     events = d.do("08:16", "a1", "presence.set", window=1, post="A", state="present")
-    assert plain(events[-1])["late"] is True
+    assert [plain(e)["type"] for e in events] == ["presence.changed", "arrival.late"]
+    assert d.of("absence.recorded") == []
+
+
+def _evening(d: Day) -> None:
+    """a1 and a2 present from 14:29, two residents for service A at 17:20, a1 calls one."""
+    d.tick("14:29")
+    d.do("14:29", "a1", "presence.set", window=1, post="A", state="present")
+    d.do("14:29", "a2", "presence.set", window=2, post="A", state="present")
+    d.tick("17:00")
+    d.do("17:20", "kiosk", "ticket.issue", service="A")
+    d.do("17:21", "kiosk", "ticket.issue", service="A")
+    d.do("17:22", "a1", "ticket.call", window=1)
+
+
+def test_extended_minutes_count_only_while_someone_serves() -> None:
+    d = Day()
+    _evening(d)
+    d.do("17:25", "a2", "ticket.call", window=2)
+    d.tick("17:30")
+    d.do("17:40", "a1", "presence.set", window=1, post="A", state="away", reason="break")
+    d.do("17:44", "b1", "cover.start", window=1)  # B serves from 17:44
+    d.do("17:50", "b1", "ticket.finish", window=1)
+    closed = d.of("window.closed", 1)[-1]
+    assert closed["served_by"] == {"a1": 10.0, "b1": 6.0}
+    assert closed["extended_minutes"] == 16.0  # 17:40-17:44 nobody served: not counted
+
+
+def test_an_extended_window_shows_who_serves_and_counts_as_staffed() -> None:
+    from hall.core.view import public_state
+
+    d = Day()
+    _evening(d)
+    d.tick("17:30")
+    view = public_state(d.hall, d.state, d.now("17:31"), "0-0")
+    w1 = view["windows"][0]
+    assert (w1["status"], w1["serving_status"]) == ("extended", "staffed")
+    assert view["occupancy"]["staffed_windows"] == 2  # both extended windows are served
+    assert view["open"] is False
+
+
+def test_a_stranded_window_and_the_director_closing_it() -> None:
+    from hall.core.alerts import current
+
+    d = Day()
+    _evening(d)
+    d.tick("17:30")
+    d.do("17:31", "a1", "ticket.finish", window=1)
+    d.do("17:31", "a1", "presence.set", window=1, post="A", state="away", reason="other")
+    d.do("17:32", "a2", "presence.set", window=2, post="A", state="away", reason="other")
+    d.tick("17:45")
+    stranded = [a for a in current(d.hall, d.state) if a.kind == "stranded"]
+    assert [(a.window, a.waiting) for a in stranded] == [(1, 1), (2, 1)]
+
+    def mine(events: list[Any]) -> list[str]:
+        return [plain(e)["type"] for e in events if plain(e)["type"].startswith(("ticket", "win"))]
+
+    events = d.do("17:46", "boss", "window.close", window=1)
+    assert mine(events) == ["window.closed"]  # window 2 may still call A002
+    events = d.do("17:47", "boss", "window.close", window=2)
+    assert mine(events) == ["ticket.closed", "window.closed"]
+    closed = plain(events[0])
+    assert (closed["ticket"]["number"], closed["reason"]) == ("A002", "window_closed")
+    assert plain(events[-1])["extended_minutes"] == 2.0  # a2 served 17:30-17:32 only
+    assert plain(events[-1])["by"] == "boss"
+    assert d.state.tickets == () and current(d.hall, d.state) == []
+
+
+def test_window_close_moves_residents_keeping_their_place() -> None:
+    d = Day()
+    _evening(d)
+    d.tick("17:30")
+    d.do("17:31", "a1", "presence.set", window=1, post="A", state="away", reason="other")
+    # A001 was at window 1's counter; A002 waits for windows 1 and 2 and stays
+    events = d.do("17:32", "boss", "window.close", window=1, transfer_to=2)
+    moved = [plain(e) for e in events if plain(e)["type"] == "ticket.transferred"]
+    assert [(m["ticket"]["number"], m["to_window"]) for m in moved] == [("A001", 2)]
+    call = d.do("17:33", "a2", "ticket.call", window=2)
+    assert plain(call[-1])["ticket"]["number"] == "A001"  # its place kept: before A002
+
+
+@pytest.mark.parametrize(
+    ("when", "fields", "code"),
+    [
+        ("10:00", {"window": 1}, "not_extended"),  # windows close on their own by the hours
+        ("17:31", {"window": 1, "transfer_to": 1}, "same_window"),
+        ("17:31", {"window": 1, "transfer_to": 3}, "window_closed"),
+    ],
+)
+def test_window_close_refusals(when: str, fields: dict[str, Any], code: str) -> None:
+    d = Day()
+    _evening(d) if when > "17:00" else d.tick("08:00")
+    d.tick(when)
+    before = d.state
+    with pytest.raises(Refused) as err:
+        d.do(when, "boss", "window.close", **fields)
+    assert err.value.code == code and d.state == before
+
+
+def test_only_the_director_closes_a_window() -> None:
+    from hall.core import Forbidden
+
+    d = Day()
+    _evening(d)
+    d.tick("17:31")
+    with pytest.raises(Forbidden):
+        d.do("17:31", "a1", "window.close", window=1)
 
 
 def test_a_transferred_ticket_is_not_flagged_overdue_back_in_time() -> None:

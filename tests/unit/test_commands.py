@@ -59,9 +59,10 @@ def test_good_commands_round_trip() -> None:
 
 
 def test_every_contract_command_type_is_known() -> None:
-    assert set(COMMAND_TYPES) == {
+    assert set(COMMAND_TYPES) >= {
         "presence.set", "cover.start", "cover.end", "ticket.issue", "ticket.call",
         "ticket.recall", "ticket.finish", "ticket.no_show", "ticket.transfer", "rating.give",
+        "leave.register", "leave.cancel", "alert.ack", "window.close",
     }  # fmt: skip
 
 
@@ -70,7 +71,8 @@ def test_every_contract_event_type_is_known() -> None:
         "presence.changed", "cover.requested", "cover.escalated", "cover.started",
         "cover.ended", "absence.recorded", "ticket.issued", "ticket.called", "ticket.recalled",
         "ticket.finished", "ticket.no_show", "ticket.transferred", "window.opened",
-        "window.extended", "window.closed", "rating.given",
+        "window.extended", "window.closed", "rating.given", "cover.needed", "arrival.late",
+        "leave.registered", "leave.cancelled", "alert.acked", "ticket.closed",
     }  # fmt: skip
     assert contract <= set(ev.EVENT_TYPES)
 

@@ -121,7 +121,7 @@ def test_kaiyuan_rules_and_hours(kaiyuan: HallConfig) -> None:
     assert rules.issue_cutoff == timedelta(0)
     assert rules.wait_sla == timedelta(minutes=30)
     summer, winter = kaiyuan.seasons
-    assert (summer.name, summer.start, summer.until) == ("summer", (5, 1), (9, 30))
+    assert (summer.name, summer.start, summer.until) == ("summer", (6, 1), (9, 30))
     assert [(s.start, s.end) for s in summer.sessions] == [
         (time(8), time(12)),
         (time(15), time(18)),
@@ -176,6 +176,8 @@ def test_base_loads_with_defaults(tmp_path: Path) -> None:
     assert hall.rules.cover_after == timedelta(seconds=2)
     assert hall.rules.wait_sla == timedelta(minutes=30)
     assert hall.rules.recall_limit == 3
+    assert hall.rules.arrival_grace == timedelta(0)
+    assert (hall.holidays, hall.open_dates, hall.public_detail) == ("cn", frozenset(), False)
     assert hall.windows[1].services == ("B", "A")  # in the file's order
     assert [(s.title, s.role) for s in hall.staff] == [
         ("", "clerk"),
@@ -184,6 +186,14 @@ def test_base_loads_with_defaults(tmp_path: Path) -> None:
         ("", "clerk"),
         ("", "director"),
     ]
+
+
+def test_holidays_default_to_china_only_for_a_hall_in_china(tmp_path: Path) -> None:
+    berlin = BASE.replace('"Asia/Shanghai"', '"Europe/Berlin"')
+    assert load_hall(write(tmp_path, berlin)).holidays == "none"
+    text = BASE.replace("[rules]\n", 'holidays = "none"\nopen_dates = [2026-10-10]\n[rules]\n')
+    hall = load_hall(write(tmp_path, text))
+    assert (hall.holidays, hall.open_dates) == ("none", frozenset({date(2026, 10, 10)}))
 
 
 def test_sessions_come_out_sorted(tmp_path: Path) -> None:
@@ -196,14 +206,14 @@ def test_optional_fields(tmp_path: Path) -> None:
     text = text.replace(
         "[rules]\n",
         'days = ["sat", "sun"]\nclosed_dates = ["2026-12-26", 2026-12-27]\n\n[rules]\n'
-        'recall_limit = 0\nrating_within = "1h30m"\nissue_cutoff = "15m"\n',
+        'recall_limit = 0\nrating_within = "45m"\nissue_cutoff = "15m"\n',
     )
     text = text.replace('"08:00-12:00"', '"08:00:00-12:00:30"')
     hall = load_hall(write(tmp_path, text))
     assert hall.days == frozenset({5, 6})
     assert hall.closed_dates == frozenset({date(2026, 12, 26), date(2026, 12, 27)})
     assert hall.rules.recall_limit == 0
-    assert hall.rules.rating_within == timedelta(hours=1, minutes=30)
+    assert hall.rules.rating_within == timedelta(minutes=45)
     assert hall.rules.issue_cutoff == timedelta(minutes=15)
     assert hall.seasons[0].sessions[0] == Session(time(8), time(12, 0, 30))
 
@@ -337,6 +347,17 @@ ERRORS = [
         "09-30..04-30 overlaps hours.summer 05-01..09-30 on 09-30",
     ),
     ("[[staff]]\n", "[staff]\n", "", "invalid TOML"),
+    ("[rules]\n", 'holidays = "us"\n[rules]\n', "holidays", "'us' is not one of cn, none"),
+    ("[rules]\n", "public_detail = 1\n[rules]\n", "public_detail", "must be true or false"),
+    ("[rules]\n", 'open_dates = ["2026-13-01"]\n[rules]\n', "open_dates[0]", "not a date"),
+    (
+        "[rules]\n",
+        'closed_dates = ["2026-10-09"]\nopen_dates = ["2026-10-09"]\n[rules]\n',
+        "open_dates",
+        "2026-10-09 is also in closed_dates",
+    ),
+    ('cover_after = "2s"', 'arrival_grace = "5"', "rules.arrival_grace", "not a duration"),
+    ('cover_after = "2s"', 'rating_within = "2h"', "rules.rating_within", "at most 1:00:00"),
 ]
 
 

@@ -9,16 +9,25 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from hall.core import DomainError, Tick, execute, fold, initial_state, next_deadline
+from hall.core import DomainError, State, Tick, evolve, execute, fold, initial_state, next_deadline
+from hall.core import events as ev
+from hall.core.alerts import current
 from hall.core.events import TicketIssued, decode_event, encode_event
 from hall.core.view import public_state
 from hall.staffing.status import window_status
 
 from .halls import Day, actor, at, cmd, make_hall
 
-HALL = make_hall(cover_after=timedelta(minutes=10), wait_sla=timedelta(minutes=20))
+# b1 is the B-post of windows 1 and 2: one person, one cover at a time.
+HALL = make_hall(
+    shared_b=True,
+    cover_after=timedelta(minutes=10),
+    wait_sla=timedelta(minutes=20),
+    arrival_grace=timedelta(minutes=2),
+)
 WINDOWS = st.integers(1, 3)
-WHO = st.sampled_from(["admin", "boss", "a1", "b1", "a2", "b2", "a3", "b3", "kiosk", "pad1"])
+WHO = st.sampled_from(["admin", "boss", "a1", "b1", "a2", "a3", "b3", "kiosk", "pad1"])
+STAFF = st.sampled_from(["a1", "b1", "a2", "a3", "b3"])
 
 COMMANDS = st.one_of(
     st.builds(
@@ -41,6 +50,12 @@ COMMANDS = st.one_of(
     st.builds(lambda w: cmd("ticket.no_show", window=w), WINDOWS),
     st.builds(lambda w, t: cmd("ticket.transfer", window=w, to_window=t), WINDOWS, WINDOWS),
     st.builds(lambda w, s: cmd("rating.give", window=w, score=s), WINDOWS, st.integers(1, 5)),
+    st.builds(
+        lambda w, t: cmd("window.close", window=w, transfer_to=t),
+        WINDOWS,
+        st.one_of(st.none(), WINDOWS),
+    ),
+    st.builds(lambda n: cmd("leave.cancel", leave=f"L{n}"), st.integers(1, 6)),
 )
 
 
@@ -51,6 +66,9 @@ class HallMachine(RuleBasedStateMachine):
         self.now = at("07:50", date(2026, 11, 30))
         self.state, self.log = execute(HALL, self.start, Tick(), actor("system"), self.now)
         self.issued: set[tuple[date, str]] = set()
+        self.walk: State = self.state  # the state event by event, for per-event checks
+        self.opened: dict[int, object] = {}  # window -> when its current opening began
+        self.on_leave: set[str] = set()
 
     def _apply(self, command: Any, who: str) -> None:
         before = self.state
@@ -67,14 +85,37 @@ class HallMachine(RuleBasedStateMachine):
                 key = (e.at.date(), e.ticket.number)
                 assert key not in self.issued, f"{key} issued twice"
                 self.issued.add(key)
+            self._check_event(e)
         self.log.extend(events)
 
-    @rule(step=st.integers(0, 3 * 3600))
+    def _check_event(self, e: ev.Event) -> None:
+        """Invariants about one event in the state it happens in."""
+        w = self.walk.window(getattr(e, "window", 0))
+        if isinstance(e, ev.CoverRequested):
+            # every cover.requested follows a cover.needed of the same spell
+            assert w is not None and w.cover_deadline is not None
+        if isinstance(e, ev.WindowOpened):
+            self.opened[e.window] = e.at
+        if isinstance(e, ev.AbsenceRecorded):
+            # no absence spans a closed period, nor runs while leave runs
+            assert w is not None and w.phase != "closed"
+            assert e.started >= self.opened[e.window]  # type: ignore[operator]
+            assert e.staff not in self.on_leave
+        if isinstance(e, ev.ArrivalLate):
+            assert e.staff not in self.on_leave  # no lateness while registered leave runs
+        if isinstance(e, ev.LeaveStarted):
+            self.on_leave.add(e.staff)
+        if isinstance(e, ev.LeaveEnded):
+            self.on_leave.discard(e.staff)
+        self.walk = evolve(self.walk, e)
+
+    @rule(step=st.one_of(st.integers(0, 20 * 60), st.integers(0, 3 * 3600)))
     def time_passes(self, step: int) -> None:
         self.now += timedelta(seconds=step)
         self._apply(Tick(), "system")
         deadline = next_deadline(HALL, self.state)
-        assert deadline is None or deadline > self.now
+        # (>=: a cover request waits until *more* than cover_after has passed)
+        assert deadline is None or deadline >= self.now
 
     @rule(command=COMMANDS, who=WHO, step=st.integers(0, 120))
     def command(self, command: Any, who: str, step: int) -> None:
@@ -86,6 +127,63 @@ class HallMachine(RuleBasedStateMachine):
     def call_somewhere(self, who: str) -> None:
         for n in (1, 2, 3):
             self._apply(cmd("ticket.call", window=n), who)
+
+    @rule(
+        staff=STAFF,
+        offset=st.integers(-3 * 3600, 8 * 3600),
+        length=st.integers(60, 10 * 3600),
+        who=st.sampled_from(["boss", "admin", "a1"]),
+    )
+    def register_leave(self, staff: str, offset: int, length: int, who: str) -> None:
+        start = self.now + timedelta(seconds=offset)
+        until = start + timedelta(seconds=length)
+        fields = {"from": start.isoformat(), "until": until.isoformat()}
+        self._apply(cmd("leave.register", staff=staff, kind="leave", **fields), who)
+
+    @precondition(lambda self: bool(current(HALL, self.state)))
+    @rule(who=WHO, data=st.data())
+    def ack_an_alert(self, who: str, data: st.DataObject) -> None:
+        alert = data.draw(st.sampled_from(current(HALL, self.state)))
+        self._apply(cmd("alert.ack", alert=alert.id), who)
+
+    @rule(
+        n=WINDOWS,
+        post=st.sampled_from(["A", "B"]),
+        state=st.sampled_from(["present", "away", "off"]),
+    )
+    def a_clerk_taps(self, n: int, post: str, state: str) -> None:
+        """The post's own clerk taps (most presence changes in a real hall)."""
+        wcfg = HALL.window(n)
+        assert wcfg is not None
+        who = wcfg.a if post == "A" else wcfg.b
+        self.now += timedelta(seconds=30)
+        self._apply(cmd("presence.set", window=n, post=post, state=state, reason=None), who)
+
+    @rule(
+        n=WINDOWS,
+        away=st.integers(60, 30 * 60),
+        cover=st.one_of(st.none(), st.integers(0, 20 * 60)),
+        how=st.sampled_from(["away", "off"]),
+    )
+    def steps_away(self, n: int, away: int, cover: int | None, how: str) -> None:
+        """An A-post present, then away or off for a while, perhaps covered, then back."""
+        wcfg = HALL.window(n)
+        assert wcfg is not None
+        self._apply(cmd("presence.set", window=n, post="A", state="present"), wcfg.a)
+        self.now += timedelta(seconds=60)
+        self._apply(cmd("presence.set", window=n, post="A", state=how), wcfg.a)
+        if cover is not None and cover < away:
+            self.now += timedelta(seconds=cover)
+            self._apply(cmd("cover.start", window=n), wcfg.b)
+            away -= cover
+        self.now += timedelta(seconds=away)
+        self._apply(cmd("presence.set", window=n, post="A", state="present"), wcfg.a)
+
+    @precondition(lambda self: self.now.hour >= 17)
+    @rule(days=st.integers(1, 3))
+    def nights_pass(self, days: int) -> None:
+        self.now = at("07:50", self.now.date() + timedelta(days=days))
+        self._apply(Tick(), "system")
 
     @invariant()
     def one_ticket_one_window(self) -> None:
@@ -111,8 +209,27 @@ class HallMachine(RuleBasedStateMachine):
                 assert w.a.state != "present"
 
     @invariant()
+    def a_person_covers_at_most_one_window(self) -> None:
+        covering = [w.b.staff for w in self.state.windows if w.b.state == "covering"]
+        assert len(covering) == len(set(covering))
+
+    @invariant()
+    def an_absence_only_after_arrival_and_never_on_leave(self) -> None:
+        for w in self.state.windows:
+            if w.absence is not None:
+                assert w.arrived and w.phase != "closed"
+                assert self.state.on_leave(w.a.staff) is None
+
+    @invariant()
+    def alerts_are_only_current(self) -> None:
+        for alert in current(HALL, self.state):
+            w = self.state.window(alert.window or 0)
+            if alert.kind != "overdue":
+                assert w is not None and not w.attended and w.phase != "closed"
+
+    @invariant()
     def the_log_rebuilds_the_state(self) -> None:
-        assert fold(self.start, self.log) == self.state
+        assert fold(self.start, self.log) == self.state == self.walk
 
     @invariant()
     def the_log_read_back_from_json_rebuilds_it_too(self) -> None:

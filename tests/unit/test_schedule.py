@@ -9,9 +9,12 @@ import pytest
 from hall.config import HallConfig, Season, Session, default_hall_path, load_hall
 from hall.schedule import (
     boundaries_on,
+    calendar_gap,
+    day_off_reason,
     day_start,
     hall_day,
     is_working_day,
+    next_opening,
     season_for,
     session_at,
     sessions_on,
@@ -19,6 +22,8 @@ from hall.schedule import (
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 KAIYUAN = load_hall(default_hall_path())
+# The same hall without China's national calendar: for tests of sessions alone.
+PLAIN = msgspec.structs.replace(KAIYUAN, holidays="none")
 
 
 def at(day: str, clock: str, tz: ZoneInfo = SHANGHAI) -> datetime:
@@ -43,12 +48,13 @@ WINTER = (("08:00", "12:00"), ("14:30", "17:30"))
     ("day", "season", "expected"),
     [
         ("2026-04-30", "winter", WINTER),
-        ("2026-05-01", "summer", SUMMER),  # first day of summer
+        ("2026-05-29", "winter", WINTER),  # Fujian's summer hours start in June
+        ("2026-06-01", "summer", SUMMER),  # first day of summer
         ("2026-07-15", "summer", SUMMER),
         ("2026-09-30", "summer", SUMMER),  # last day of summer
-        ("2026-10-01", "winter", WINTER),
+        ("2026-10-08", "winter", WINTER),  # the first working day after National Day
         ("2026-12-01", "winter", WINTER),
-        ("2027-01-04", "winter", WINTER),
+        ("2027-01-04", "winter", WINTER),  # past the calendar's data: a Monday by `days`
     ],
 )
 def test_kaiyuan_sessions_by_season(
@@ -62,10 +68,15 @@ def test_kaiyuan_sessions_by_season(
 @pytest.mark.parametrize(
     ("day", "working"),
     [
-        ("2026-05-01", True),  # Friday
-        ("2026-05-02", False),  # Saturday
-        ("2026-05-03", False),  # Sunday
+        ("2026-05-01", False),  # Friday, Labour Day
+        ("2026-05-08", True),  # Friday
+        ("2026-05-09", True),  # Saturday, a make-up working day (调休) for Labour Day
+        ("2026-05-16", False),  # Saturday
+        ("2026-05-17", False),  # Sunday
+        ("2026-10-01", False),  # Thursday, National Day
+        ("2026-10-10", True),  # Saturday, made up for National Day
         ("2026-11-30", True),  # Monday
+        ("2027-10-01", True),  # Friday, past the calendar's data: by `days` alone
     ],
 )
 def test_working_days(day: str, working: bool) -> None:
@@ -76,7 +87,7 @@ def test_working_days(day: str, working: bool) -> None:
 
 def test_closed_date_has_no_sessions() -> None:
     national_day = date(2026, 10, 1)  # a Thursday
-    hall = msgspec.structs.replace(KAIYUAN, closed_dates=frozenset({national_day}))
+    hall = msgspec.structs.replace(PLAIN, closed_dates=frozenset({national_day}))
     assert not is_working_day(hall, national_day)
     assert sessions_on(hall, national_day) == []
     assert boundaries_on(hall, national_day) == []
@@ -85,10 +96,63 @@ def test_closed_date_has_no_sessions() -> None:
 
 
 def test_sessions_are_aware_in_the_hall_zone() -> None:
-    (start, end), _ = sessions_on(KAIYUAN, date(2026, 5, 1))
+    (start, end), _ = sessions_on(PLAIN, date(2026, 5, 1))
     assert start.tzinfo is KAIYUAN.tz
     assert start.astimezone(UTC) == datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
     assert end - start == timedelta(hours=4)
+
+
+# --- national holidays and make-up working days -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("closed", "opened", "day", "working"),
+    [
+        ((), (), "2026-10-01", False),
+        (("2026-10-09",), (), "2026-10-09", False),  # the hall's own closure wins
+        ((), ("2026-10-02",), "2026-10-02", True),  # so does its special opening
+        ((), ("2026-10-11",), "2026-10-11", True),  # even on a Sunday
+        ((), (), "2026-12-31", True),
+    ],
+)
+def test_local_dates_win_over_the_national_calendar(
+    closed: tuple[str, ...], opened: tuple[str, ...], day: str, working: bool
+) -> None:
+    hall = msgspec.structs.replace(
+        KAIYUAN,
+        closed_dates=frozenset(date.fromisoformat(d) for d in closed),
+        open_dates=frozenset(date.fromisoformat(d) for d in opened),
+    )
+    assert is_working_day(hall, date.fromisoformat(day)) is working
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        ("2026-10-01", "National Day"),
+        ("2026-02-17", "Spring Festival"),
+        ("2026-11-28", "weekend"),
+        ("2026-11-30", None),
+    ],
+)
+def test_day_off_reason(day: str, reason: str | None) -> None:
+    assert day_off_reason(KAIYUAN, date.fromisoformat(day)) == reason
+
+
+def test_calendar_gap_is_said_ahead_of_time() -> None:
+    from hall.schedule import calendar
+
+    last = calendar.last_year()
+    assert calendar_gap(KAIYUAN, date(last, 11, 15)) is None
+    assert calendar_gap(KAIYUAN, date(last, 12, 7)) == date(last + 1, 1, 1)
+    assert calendar_gap(PLAIN, date(last, 12, 7)) is None  # not using the calendar
+    # past the data the hall keeps its `days`
+    assert is_working_day(KAIYUAN, date(last + 1, 1, 4)) is (date(last + 1, 1, 4).weekday() < 5)
+
+
+def test_next_opening_skips_the_national_holidays() -> None:
+    assert next_opening(KAIYUAN, at("2026-09-30", "18:30")) == at("2026-10-08", "08:00")
+    assert next_opening(KAIYUAN, at("2026-10-08", "12:30")) == at("2026-10-08", "14:30")
 
 
 # --- session_at -------------------------------------------------------------------------------
@@ -116,7 +180,7 @@ def test_sessions_are_aware_in_the_hall_zone() -> None:
 )
 def test_session_at(now: datetime, expected: tuple[str, str] | None) -> None:
     day = hall_day(KAIYUAN, now).isoformat()
-    assert session_at(KAIYUAN, now) == (spans(expected, day=day)[0] if expected else None)
+    assert session_at(PLAIN, now) == (spans(expected, day=day)[0] if expected else None)
 
 
 def test_naive_now_is_refused() -> None:
@@ -127,14 +191,14 @@ def test_naive_now_is_refused() -> None:
 
 
 def test_boundaries() -> None:
-    assert boundaries_on(KAIYUAN, date(2026, 10, 1)) == [
+    assert boundaries_on(PLAIN, date(2026, 10, 1)) == [
         at("2026-10-01", clock) for clock in ("08:00", "12:00", "14:30", "17:30")
     ]
 
 
 def test_touching_sessions_share_one_boundary() -> None:
     hours = Season("all", (Session(time(8), time(12)), Session(time(12), time(13))))
-    hall = msgspec.structs.replace(KAIYUAN, seasons=(hours,))
+    hall = msgspec.structs.replace(PLAIN, seasons=(hours,))
     assert boundaries_on(hall, date(2026, 10, 1)) == [
         at("2026-10-01", clock) for clock in ("08:00", "12:00", "13:00")
     ]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hall.core import Refused
+from hall.core import DomainError, Refused
 from hall.core.view import public_state
 from hall.queue.order import ahead_of, ticket_number
 
@@ -228,3 +228,68 @@ def test_public_state_and_occupancy() -> None:
     assert w2["status"] == "away" and w2["a"]["reason"] == "break" and w2["waiting"] == 2
     assert w3["waiting"] == 1
     assert w1["a"]["name"] == "A1"
+
+
+@pytest.mark.parametrize(
+    ("who", "code", "status"),
+    [
+        ("a1", "forbidden", 403),  # the clerk who served: staff cannot rate
+        ("b1", "forbidden", 403),
+        ("boss", "forbidden", 403),
+        ("pad2", "forbidden", 403),  # another window's pad
+        ("kiosk", "forbidden", 403),
+        ("resident:A002", "no_ticket", 409),  # another resident's key
+    ],
+)
+def test_who_may_not_rate(who: str, code: str, status: int) -> None:
+    d = opened()
+    issue(d, "09:00", "A")
+    called(d, "09:01", 1)
+    d.do("09:05", "a1", "ticket.finish", window=1)
+    before = d.state
+    with pytest.raises(DomainError) as err:
+        d.do("09:06", who, "rating.give", window=1, score=5)
+    assert (err.value.code, err.value.status) == (code, status)
+    assert d.state == before
+
+
+def test_a_resident_rates_their_own_ticket_later_from_their_phone() -> None:
+    d = opened()
+    for n in ("09:00", "09:01"):
+        issue(d, n, "A")
+    called(d, "09:02", 1)
+    d.do("09:05", "a1", "ticket.finish", window=1)  # A001
+    called(d, "09:06", 1)
+    d.do("09:08", "a1", "ticket.finish", window=1)  # A002: the pad now rates this one
+    (r,) = d.do("09:09", "resident:A001", "rating.give", window=1, score=2)
+    assert (plain(r)["ticket"]["number"], plain(r)["source"]) == ("A001", "ticket")
+    assert plain(r)["staff"] == "a1"
+    (pad,) = d.do("09:10", "pad1", "rating.give", window=1, score=5)
+    assert (plain(pad)["ticket"]["number"], plain(pad)["source"]) == ("A002", "pad")
+    with pytest.raises(Refused) as err:
+        d.do("09:11", "resident:A001", "rating.give", window=1, score=5)
+    assert err.value.code == "already_rated"
+
+
+def test_transfer_to_a_window_nobody_staffs_only_by_the_director() -> None:
+    d = opened()
+    issue(d, "09:00", "A")
+    issue(d, "09:00", "A")
+    called(d, "09:01", 1)
+    d.do("09:02", "a3", "presence.set", window=3, post="A", state="off")
+    with pytest.raises(Refused) as err:
+        d.do("09:03", "a1", "ticket.transfer", window=1, to_window=3)
+    assert err.value.code == "target_unstaffed"
+    d.do("09:03", "boss", "ticket.transfer", window=1, to_window=3)
+
+
+def test_calling_at_a_closed_window_is_refused() -> None:
+    d = Day()
+    d.tick("11:00")
+    d.do("11:00", "a1", "presence.set", window=1, post="A", state="present")
+    d.do("11:30", "kiosk", "ticket.issue", service="A")
+    d.do("11:31", "a2", "presence.set", window=2, post="A", state="present")
+    d.tick("12:00")  # windows 1 and 2 extended (A001 waits), 3 closed
+    with pytest.raises(Refused) as err:
+        d.do("12:01", "a3", "ticket.call", window=3)
+    assert err.value.code == "window_closed"

@@ -1,13 +1,17 @@
 """When a hall is open: working days, seasons and sessions, in the hall's time zone.
 
-Pure functions: the current time is always passed in, never read from a clock.
+A day is a working day when it is one of the hall's `days`, minus China's public holidays
+and plus its make-up working days (when `holidays = "cn"`), then minus the hall file's
+`closed_dates` and plus its `open_dates`. Pure functions: the current time is always
+passed in, never read from a clock.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from hall.config import HallConfig, Season
+from hall.schedule import calendar
 
 Span = tuple[datetime, datetime]
 
@@ -35,7 +39,50 @@ def season_for(hall: HallConfig, day: date) -> Season:
 
 
 def is_working_day(hall: HallConfig, day: date) -> bool:
-    return day.weekday() in hall.days and day not in hall.closed_dates
+    if day in hall.closed_dates:
+        return False
+    if day in hall.open_dates:
+        return True
+    national = calendar.national_day_kind(day) if hall.holidays == "cn" else None
+    if national is not None:
+        return national == "workday"
+    return day.weekday() in hall.days
+
+
+def day_off_reason(hall: HallConfig, day: date) -> str | None:
+    """Why `day` is not a working day: "closed" (the hall file's closed_dates), the name of
+    a national holiday ("National Day"), "weekend" (not one of `days`); None on a working
+    day."""
+    if is_working_day(hall, day):
+        return None
+    if day in hall.closed_dates:
+        return "closed"
+    if hall.holidays == "cn" and (name := calendar.holiday_name(day)):
+        return name
+    return "weekend"
+
+
+def calendar_gap(hall: HallConfig, today: date, ahead: int = 30) -> date | None:
+    """The first day within `ahead` days from `today` that the national calendar data does
+    not cover (its working days then fall back to `days`); None when covered or not used."""
+    if hall.holidays != "cn":
+        return None
+    for offset in range(ahead + 1):
+        day = today + timedelta(days=offset)
+        if not calendar.covers(day):
+            return day
+    return None
+
+
+def next_opening(hall: HallConfig, now: datetime, horizon: int = 60) -> datetime | None:
+    """The start of the next session after `now` (within `horizon` days), or None."""
+    _require_aware(now)
+    day = hall_day(hall, now)
+    for offset in range(horizon + 1):
+        for start, _ in sessions_on(hall, day + timedelta(days=offset)):
+            if start > now:
+                return start
+    return None
 
 
 def sessions_on(hall: HallConfig, day: date) -> list[Span]:
