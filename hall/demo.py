@@ -44,7 +44,7 @@ import click
 from hall.config import HallConfig, default_hall_path, load_halls
 from hall.core import Actor, Command, DomainError, State, advance
 from hall.core import commands as cmds
-from hall.core.model import AwayReason, Phase, PostName, PostState, WindowStatus
+from hall.core.model import AwayReason, LeaveKind, Phase, PostName, PostState, WindowStatus
 from hall.queue.order import serving, waiting_for
 from hall.schedule import hall_day, sessions_on
 from hall.staffing.status import window_status
@@ -61,6 +61,7 @@ LEAD_IN = timedelta(minutes=5)  # the day starts this long before the first sess
 STEP = 10.0  # simulated seconds between two looks at the hall
 MIN_PAUSE, MAX_PAUSE = 0.01, 0.25  # real seconds, whatever the speed
 KIOSK = Actor("kiosk")
+DIRECTOR = Actor("director", staff="director")  # the hall's director stands in for it
 
 # How many residents come for each service, relative to each other (Kaiyuan's seven areas).
 SERVICE_WEIGHTS = {"A": 1.0, "B": 1.1, "C": 1.4, "D": 1.3, "E": 1.6, "F": 0.9, "G": 0.8}
@@ -199,6 +200,19 @@ class Return:
 
 
 @dataclass(frozen=True)
+class RegisterLeave:
+    """The director registers an A-post's leave before the day starts; when it starts, the
+    A-post leaves the window (an `Outing` the B-post covers), and nothing is held against
+    them for it."""
+
+    at: datetime
+    window: int
+    kind: LeaveKind
+    start: datetime
+    until: datetime
+
+
+@dataclass(frozen=True)
 class Depart:
     """Both posts go off once the window has closed (after its extended service, if any)."""
 
@@ -206,7 +220,7 @@ class Depart:
     window: int
 
 
-Intent = Arrive | Outing | CoverUp | Return | Depart
+Intent = Arrive | Outing | CoverUp | Return | Depart | RegisterLeave
 
 
 @dataclass(frozen=True)
@@ -279,9 +293,24 @@ def plan_day(hall: HallConfig, day: date, rng: random.Random) -> DayPlan:
     numbers = [w.number for w in hall.windows]
     # The late cover comes a minute or so after the escalation (12 minutes at Kaiyuan).
     late = (hall.rules.cover_after + hall.rules.escalate_after).total_seconds() / 60
+    # One A-post comes late in the morning (arrival.late); another has registered leave
+    # mid-morning (training), which the B-post covers: neither shares the outings below.
+    latecomer, on_leave, *others = rng.sample(numbers, len(numbers))
+    first_start = sessions[0][0]
+    leave_start = first_start + _minutes(rng, 75, 85)
+    intents.append(
+        RegisterLeave(
+            first_start - LEAD_IN + timedelta(minutes=1),
+            on_leave,
+            "training",
+            leave_start,
+            leave_start + _minutes(rng, 35, 45),
+        )
+    )
     for index, (start, end) in enumerate(sessions):
         for n in numbers:
-            intents.append(Arrive(start + _minutes(rng, -4.5, 4.0), n, "A"))
+            arrive = (6.0, 9.0) if index == 0 and n == latecomer else (-4.5, -0.5)
+            intents.append(Arrive(start + _minutes(rng, *arrive), n, "A"))
             intents.append(Arrive(start + _minutes(rng, -5.0, 2.0), n, "B"))
             intents.append(Depart(end, n))
         residents += draw_residents(hall, start, end, rng)
@@ -297,7 +326,7 @@ def plan_day(hall: HallConfig, day: date, rng: random.Random) -> DayPlan:
                 ("break", (40, 50), (5, 8), None),
                 ("back_office", (80, 90), (15, 20), (4, 7)),
             ]
-        chosen = rng.sample(numbers, min(len(outings), len(numbers)))
+        chosen = rng.sample(others, min(len(outings), len(others)))
         for n, (reason, leave, stay, cover) in zip(chosen, outings, strict=False):
             at = start + _minutes(rng, *leave)
             minutes = rng.uniform(*stay)
@@ -340,7 +369,10 @@ def due_residents(
 
 
 def staff_moves(
-    views: dict[int, WindowView], intents: Sequence[Intent], now: datetime
+    views: dict[int, WindowView],
+    intents: Sequence[Intent],
+    now: datetime,
+    director: Actor = DIRECTOR,
 ) -> tuple[list[Move], list[Intent]]:
     """The posts' moves due at `now`: (moves, the intents still pending, with new ones)."""
     moves: list[Move] = []
@@ -381,6 +413,19 @@ def staff_moves(
                     note,
                 )
             )
+        elif isinstance(intent, RegisterLeave):
+            minutes = (intent.until - intent.start).total_seconds() / 60
+            moves.append(
+                Move(
+                    cmds.LeaveRegister(
+                        staff=v.a, kind=intent.kind, start=intent.start, until=intent.until
+                    ),
+                    director,
+                    f"the director registers {intent.kind} for A-post {v.a} from "
+                    f"{intent.start:%H:%M} for {minutes:.0f} min: not an absence, B covers",
+                )
+            )
+            pending.append(Outing(intent.start, n, "field", minutes, 1.5))
         elif isinstance(intent, CoverUp):
             if v.a_state != "present" and v.b_state != "covering":
                 moves.append(Move(cmds.CoverStart(window=n), _clerk(v.b)))
@@ -566,6 +611,8 @@ class Simulation:
         self.open: bool | None = None  # a session is running
         self.refusals: dict[str, int] = {}
         self.done = False
+        boss = next((p.id for p in hall.staff if p.role == "director"), "director")
+        self.director = Actor("director", staff=boss)
 
     def _tell(self, now: datetime, text: str) -> None:
         if self.say is not None:
@@ -578,7 +625,7 @@ class Simulation:
         for line in narrate(self.hall, self.views, views):
             self._tell(now, line)
         self.views = views
-        out, self.intents = staff_moves(views, self.intents, now)
+        out, self.intents = staff_moves(views, self.intents, now, self.director)
         leaving = {i.window for i in self.intents if isinstance(i, Outing) and i.at <= now}
         for n, view in views.items():
             move, self.desks[n] = desk_move(

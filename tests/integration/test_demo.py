@@ -29,9 +29,11 @@ from hall.core import SYSTEM, Actor, Command, State, Tick, execute, initial_stat
 from hall.core import commands as cmds
 from hall.core import events as ev
 from hall.demo import (
+    Arrive,
     CoverUp,
     Desk,
     Outing,
+    RegisterLeave,
     Return,
     SimClock,
     Simulation,
@@ -93,6 +95,14 @@ def test_the_plan_is_seeded_and_holds_the_morning_story() -> None:
     assert per_quarter[(11, 3)] > per_quarter[(8, 0)]  # the rush before the kiosk stops
     late = [i for i in a.intents if getattr(i, "late", False)]
     assert len(late) == 1  # one A-post whose B-post covers after the escalation
+    (leave,) = [i for i in a.intents if isinstance(i, RegisterLeave)]
+    assert leave.at < local(MONDAY, 8, 0) < leave.start < leave.until < local(MONDAY, 12, 0)
+    first = local(MONDAY, 8, 0)
+    noon = local(MONDAY, 12, 0)
+    late_a = [
+        i for i in a.intents if isinstance(i, Arrive) and i.post == "A" and first < i.at < noon
+    ]
+    assert len(late_a) == 1 and late_a[0].window != leave.window  # one late arrival
 
 
 def view(**given: Any) -> WindowView:
@@ -192,6 +202,16 @@ async def test_a_whole_day_on_the_core_tells_the_whole_story() -> None:
     kinds = Counter(type(e).__struct_config__.tag for e in engine.events)
     for kind in ("ticket.recalled", "ticket.no_show", "ticket.transferred", "cover.ended"):
         assert kinds[kind] > 0, kind
+    # the registered leave ran and its A-post was never held to account for it
+    (registered,) = [e for e in engine.events if isinstance(e, ev.LeaveRegistered)]
+    assert kinds["leave.started"] == kinds["leave.ended"] == 1
+    absences = [e for e in engine.events if isinstance(e, ev.AbsenceRecorded)]
+    assert not any(
+        a.staff == registered.staff and a.started < registered.until and registered.start < a.ended
+        for a in absences
+    )
+    (arrival,) = [e for e in engine.events if isinstance(e, ev.ArrivalLate)]
+    assert 6 <= arrival.minutes <= 9
     assert kinds["window.opened"] == 2 * len(KAIYUAN.windows)
     assert kinds["window.closed"] == 2 * len(KAIYUAN.windows)
     assert set(sim.refusals) <= {"hall_closed", "no_ticket"}
