@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Annotated, TypeVar
+
 import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,17 +20,19 @@ from hall.auth import (
     check_csrf,
     staff_claims,
 )
-from hall.core import decode_command
-from hall.core.commands import TicketIssue
-from hall.core.errors import Invalid, NotFound
+from hall.core import Actor, decode_command
+from hall.core.commands import RatingGive, TicketIssue
+from hall.core.errors import Forbidden, Invalid, NotFound, Refused
 from hall.core.view import public_state
 from hall.errors_http import TooLarge
 from hall.kiosk import ticket_view
 from hall.openapi import openapi_document
+from hall.schedule import calendar_gap, hall_day
 from hall.screens import check_log_reader, parse_after
 from hall.services import Services
 from hall.store.store import with_id
 
+T = TypeVar("T")
 JSON = "application/json"
 LOGIN_LIMIT = 5  # failed PINs a minute for one staff id
 _encoder = msgspec.json.Encoder()
@@ -79,6 +84,15 @@ async def healthz(request: Request) -> Response:
     if lost:
         body["log"] = "lost"
         body["lost"] = lost
+    # A warning, not a fault: past its national calendar data a hall opens by its `days`.
+    today = svc.engine.clock()
+    gaps = {
+        hall: f"national holiday data ends before {gap}: from then the hall opens by its days"
+        for hall, cfg in svc.halls.items()
+        if (gap := calendar_gap(cfg, hall_day(cfg, today))) is not None
+    }
+    if gaps:
+        body["calendar"] = gaps
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
@@ -95,11 +109,59 @@ async def list_halls(request: Request) -> Response:
 
 
 async def hall_state(request: Request) -> Response:
+    """What the wall shows; with a staff, admin or integration token, the staff's detail too
+    (away reasons, minutes, cover deadlines, alerts, leave)."""
     svc = services(request)
     hall = hall_id(request)
+    principal = await authenticate(request, svc.store, svc.settings)
+    detail = False
+    if principal is not None:
+        principal.check_hall(hall)
+        detail = principal.actor.kind in ("admin", "director", "clerk", "integration")
     state, version = await svc.engine.current(hall)
-    view = public_state(svc.halls[hall], state, svc.engine.clock(), version)
+    view = public_state(svc.halls[hall], state, svc.engine.clock(), version, detail=detail)
     return Response(_encoder.encode(view), media_type=JSON)
+
+
+class TicketRating(msgspec.Struct, forbid_unknown_fields=True):
+    key: str
+    window: Annotated[int, msgspec.Meta(ge=1, le=999)]
+    score: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+
+
+async def rate_ticket(request: Request) -> Response:
+    """The resident rates their own ticket from its page: the QR link's key is the right."""
+    svc = services(request)
+    raw = await read_body(request, svc.settings.body_limit)
+    hall = hall_id(request)
+    rating = _decode(raw, TicketRating)
+    number = request.path_params["number"]
+    try:
+        day = date.fromisoformat(request.path_params["day"])
+    except ValueError:
+        raise NotFound("unknown_ticket", "not a ticket's day (YYYY-MM-DD)") from None
+    if not await svc.ticket_keys.check(hall, day, number, rating.key):
+        raise Forbidden("this is not the key of that ticket")
+    if day != hall_day(svc.halls[hall], svc.engine.clock()):
+        raise Refused("no_ticket", f"ticket {number} of {day} is not today's")
+    svc.buckets.take(f"ticket:{hall}:{day}:{number}", svc.monotonic())
+    command = RatingGive(id=rating.id, window=rating.window, score=rating.score, ticket=number)
+    outcome = await svc.engine.submit(hall, command, Actor("resident", ticket=number))
+    return Response(outcome.body, media_type=JSON)
+
+
+def _decode(raw: bytes, kind: type[T]) -> T:
+    try:
+        body = msgspec.json.decode(raw)
+    except msgspec.DecodeError as e:
+        raise Invalid("malformed", f"body is not valid JSON: {e}") from None
+    if not isinstance(body, dict):
+        raise Invalid("malformed", "body must be a JSON object")
+    try:
+        return msgspec.convert(body, kind)
+    except msgspec.ValidationError as e:
+        raise Invalid("invalid_field", str(e)) from None
 
 
 async def hall_events(request: Request) -> Response:
@@ -151,10 +213,14 @@ async def _with_ticket_view(
     seen = None if fresh else svc.engine.last_seen(hall)  # just written by this hub
     state, version = seen or await svc.engine.current(hall)
     now = svc.engine.clock()
-    public = public_state(svc.halls[hall], state, now, version)
-    number = issued[-1]["ticket"]["number"]
+    public = public_state(svc.halls[hall], state, now, version, detail=False)
+    ticket = issued[-1]["ticket"]
+    number = ticket["number"]
+    day = datetime.fromisoformat(ticket["issued_at"]).astimezone(svc.halls[hall].tz).date()
+    key = await svc.ticket_keys.key(hall, day, number)
+    base = svc.settings.public_url
     try:
-        view = ticket_view(svc.halls[hall], public, number, now, base_url=str(request.base_url))
+        view = ticket_view(svc.halls[hall], public, number, now, base_url=base, key=key)
     except KeyError:  # already called by the time we looked
         return body
     return body[:-1] + b',"ticket_view":' + _encoder.encode(view) + b"}"
@@ -169,16 +235,7 @@ class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
 async def login(request: Request) -> Response:
     svc = services(request)
     raw = await read_body(request, svc.settings.body_limit)
-    try:
-        body = msgspec.json.decode(raw)
-    except msgspec.DecodeError as e:
-        raise Invalid("malformed", f"body is not valid JSON: {e}") from None
-    if not isinstance(body, dict):
-        raise Invalid("malformed", "body must be a JSON object")
-    try:
-        creds = msgspec.convert(body, LoginBody)
-    except msgspec.ValidationError as e:
-        raise Invalid("invalid_field", str(e)) from None
+    creds = _decode(raw, LoginBody)
     token, max_age = await staff_login(svc, creds.hall, creds.staff, creds.pin)
     response = JSONResponse({"token": token})
     set_session_cookie(response, token, max_age, secure_request(request, svc))
@@ -227,4 +284,5 @@ routes = [
     Route("/api/halls/{hall}/state", hall_state),
     Route("/api/halls/{hall}/events", hall_events),
     Route("/api/halls/{hall}/commands", post_command, methods=["POST"]),
+    Route("/api/halls/{hall}/tickets/{day}/{number}/rating", rate_ticket, methods=["POST"]),
 ]

@@ -15,15 +15,17 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from hall import api, pages
-from hall.auth import TokenBuckets
+from hall.auth import TicketKeys, TokenBuckets
 from hall.config import HallConfig, load_halls
 from hall.engine import Clock, Engine, system_clock
 from hall.errors_http import HANDLERS
 from hall.inbox import InboxApplier
 from hall.kiosk import Renderer
+from hall.kiosk.director import SystemAlert
 from hall.live.hub import Live
 from hall.live.sockets import events_socket, view_socket
 from hall.live.views import Views
+from hall.schedule import calendar_gap, hall_day
 from hall.services import Services
 from hall.settings import Settings
 from hall.store.reader import InboxConsumer
@@ -41,8 +43,17 @@ def hall_version() -> str:
 Background = Callable[[Services], Coroutine[Any, Any, None]]
 
 
-def _system_alerts(engine: Engine, hall: str) -> tuple[str, ...]:
-    return ("director.log_lost",) if hall in engine.lost else ()
+def _system_alerts(engine: Engine, hall: str) -> tuple[SystemAlert, ...]:
+    """Alerts about the service itself: the hall's log lost, the national calendar's data
+    running out within a month (the hall then opens by its weekdays alone)."""
+    out: list[SystemAlert] = []
+    if hall in engine.lost:
+        out.append(("director.log_lost", {}))
+    cfg = engine.halls[hall]
+    gap = calendar_gap(cfg, hall_day(cfg, engine.clock()))
+    if gap is not None:
+        out.append(("director.calendar_gap", {"first": gap.isoformat(), "last": gap.year - 1}))
+    return tuple(out)
 
 
 def create_app(
@@ -78,6 +89,7 @@ def create_app(
             views=views,
             renderer=renderer,
             buckets=TokenBuckets(rate, per),
+            ticket_keys=TicketKeys(store),
             version=hall_version(),
         )
         try:

@@ -3,10 +3,13 @@ session cookie), turned into a core `Actor` bound to one hall."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -135,3 +138,23 @@ class TokenBuckets:
         self._buckets[key] = (level - 1, now)
         if len(self._buckets) > 10_000:  # forget idle tokens
             self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
+
+
+class TicketKeys:
+    """The key in a ticket's QR link: an HMAC of the hall's secret over the ticket's day and
+    number. It lets the resident holding the ticket follow and rate it, and nobody else."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._secrets: dict[str, bytes] = {}
+
+    async def key(self, hall: str, day: date, number: str) -> str:
+        secret = self._secrets.get(hall)
+        if secret is None:
+            secret = self._secrets[hall] = await self.store.ticket_secret(hall)
+        mac = hmac.new(secret, f"{day.isoformat()}|{number}".encode(), hashlib.sha256)
+        return base64.b32encode(mac.digest()[:10]).decode().lower()
+
+    async def check(self, hall: str, day: date, number: str, key: str) -> bool:
+        expected = await self.key(hall, day, number)
+        return hmac.compare_digest(expected.encode(), key.strip().lower().encode())

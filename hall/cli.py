@@ -116,7 +116,10 @@ def serve(
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with _redis(redis_url, data) as url:
         settings = Settings.from_env(
-            config=config or default_hall_path(), redis_url=url, data_dir=data
+            config=config or default_hall_path(),
+            redis_url=url,
+            data_dir=data,
+            public_url=os.environ.get("HALL_PUBLIC_URL") or f"http://{host}:{port}",
         )
         app = create_app(settings, halls)
         click.echo(f"hall: serving {', '.join(halls)} on http://{host}:{port} (Redis {url})")

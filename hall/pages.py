@@ -22,6 +22,7 @@ from hall.kiosk import (
     static_dir,
 )
 from hall.live.views import View, build_context
+from hall.schedule import hall_day
 from hall.screens import may_view
 from hall.services import Services
 
@@ -67,7 +68,8 @@ async def live_page(request: Request, view: View) -> Response:
     ctx = build_context(view, feed, lang, now, viewer, svc.views.system(hall))
     token = request.query_params.get("token", "")
     csrf = principal.csrf or "" if principal else ""
-    return html(request, svc.renderer.page(view.page, ctx, csrf=csrf, ws_token=token))
+    page = svc.renderer.page(view.page, ctx, csrf=csrf, ws_token=token, viewer=viewer or "")
+    return html(request, page)
 
 
 async def wall(request: Request) -> Response:
@@ -85,8 +87,21 @@ async def window(request: Request) -> Response:
     return await live_page(request, view)
 
 
+async def ticket_today(request: Request) -> Response:
+    """The undated ticket page (old QR codes): today's ticket of that number."""
+    svc = services(request)
+    hall = hall_id(request)
+    number = request.path_params["number"]
+    if View.parse(f"ticket-{number}") is None:
+        return html(request, "<h1>404</h1>", 404)
+    today = hall_day(svc.halls[hall], svc.engine.clock())
+    query = f"?{request.url.query}" if request.url.query else ""
+    target = f"/halls/{quote(hall)}/tickets/{today.isoformat()}/{quote(number)}{query}"
+    return RedirectResponse(target, status_code=303)
+
+
 async def ticket(request: Request) -> Response:
-    view = View.parse(f"ticket-{request.path_params['number']}")
+    view = View.parse(f"ticket-{request.path_params['day']}-{request.path_params['number']}")
     if view is None:
         return html(request, "<h1>404</h1>", 404)
     return await live_page(request, view)
@@ -99,22 +114,29 @@ async def kiosk(request: Request) -> Response:
     token = request.query_params.get("token", "")
     principal = await who(request, svc) if token else None
     if principal is None or principal.actor.kind not in ("kiosk", "admin"):
-        setup = kiosk_setup_context(svc.halls[hall], lang, base_url=str(request.base_url))
+        setup = kiosk_setup_context(svc.halls[hall], lang, base_url=svc.settings.public_url)
         return html(request, svc.renderer.page("kiosk_setup", setup), 401)
     feed = await svc.live.feed(hall)
     now = svc.engine.clock()
-    ctx = kiosk_context(svc.halls[hall], feed.public(now), lang, now, token)
+    ctx = kiosk_context(svc.halls[hall], feed.public(now, detail=False), lang, now, token)
     return html(request, svc.renderer.page("kiosk", ctx))
 
 
 async def ticket_qr(request: Request) -> Response:
-    """The kiosk ticket's QR code: the resident page's address, drawn here (no network)."""
+    """The kiosk ticket's QR code: the resident page's address at the hall's public address
+    (never the `Host` a request came with), with the ticket's key, drawn here (no network).
+    Only for whoever holds the key: the kiosk that issued the ticket."""
+    svc = services(request)
     hall = hall_id(request)
-    number = request.path_params["number"]
-    if View.parse(f"ticket-{number}") is None:
+    day, number = request.path_params["day"], request.path_params["number"]
+    view = View.parse(f"ticket-{day}-{number}")
+    key = request.query_params.get("k", "")
+    if view is None or view.day is None:
         return html(request, "<h1>404</h1>", 404)
-    url = f"{str(request.base_url).rstrip('/')}/halls/{quote(hall)}/tickets/{quote(number)}"
-    svg = await anyio.to_thread.run_sync(qr_svg, url)
+    if not await svc.ticket_keys.check(hall, view.day, number, key):
+        return html(request, "<h1>403</h1>", 403)
+    path = f"/halls/{quote(hall)}/tickets/{day}/{quote(number)}?k={quote(key)}"
+    svg = await anyio.to_thread.run_sync(qr_svg, svc.settings.public_url.rstrip("/") + path)
     return Response(svg, media_type="image/svg+xml", headers={"cache-control": "max-age=86400"})
 
 
@@ -178,8 +200,9 @@ routes = [
     Route("/halls/{hall}/wall", wall),
     Route("/halls/{hall}/director", director),
     Route("/halls/{hall}/windows/{n:int}", window),
-    Route("/halls/{hall}/tickets/{number}", ticket),
-    Route("/halls/{hall}/tickets/{number}/qr.svg", ticket_qr),
+    Route("/halls/{hall}/tickets/{number}", ticket_today),
+    Route("/halls/{hall}/tickets/{day}/{number}", ticket),
+    Route("/halls/{hall}/tickets/{day}/{number}/qr.svg", ticket_qr),
     Route("/halls/{hall}/kiosk", kiosk),
     Mount("/static", StaticFiles(directory=str(static_dir())), name="static"),
 ]

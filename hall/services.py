@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hall.auth import TokenBuckets
+from hall.auth import TicketKeys, TokenBuckets
 from hall.config import HallConfig
 from hall.engine import Engine
 from hall.kiosk import Renderer
@@ -28,5 +28,6 @@ class Services:
     views: Views
     renderer: Renderer
     buckets: TokenBuckets
+    ticket_keys: TicketKeys
     version: str
     monotonic: Callable[[], float] = field(default=time.monotonic)

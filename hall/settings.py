@@ -34,6 +34,8 @@ class Settings:
     secure_cookies: bool = False  # set behind TLS
     clock_offset: float = 0.0  # seconds added to this hub's clock (fault tests of skew)
     ws_ping: float = 20.0  # websocket ping interval and timeout: half-open sockets are dropped
+    # The address residents' phones reach (QR codes, links): never taken from `Host`.
+    public_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls, **given: object) -> Settings:
@@ -47,6 +49,7 @@ class Settings:
             "clock_offset": float(os.environ.get("HALL_CLOCK_OFFSET", "0")),
             "ws_ping": float(os.environ.get("HALL_WS_PING", "20")),
             "retention_days": int(os.environ.get("HALL_RETENTION_DAYS", "35")),
+            "public_url": os.environ.get("HALL_PUBLIC_URL") or None,
         }
         values.update({k: v for k, v in given.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -359,24 +359,50 @@
     setupSoundControls();
   }
 
-  /* ------------------------------------------------- tablet: cover request alert sound */
+  /* ------------------------------ cover needs: the viewer's own, with a live countdown */
 
-  if (view === "tablet") {
-    var alertTimer = null;
-    var checkCover = function () {
-      var el = document.getElementById("cover-alert");
-      var active = el && el.dataset.active === "true";
-      var mine = body.dataset.post === "B" || body.dataset.post === "director";
-      if (active && mine && !alertTimer) {
-        playClip("alert");
-        alertTimer = setInterval(function () { playClip("alert"); }, 30000);
-      } else if (!(active && mine) && alertTimer) {
-        clearInterval(alertTimer);
-        alertTimer = null;
-      }
-    };
-    body.addEventListener("htmx:wsAfterMessage", checkCover);
-    checkCover();
+  var needsSeen = {};
+  var needsAlarm = null;
+  function showNeeds() {
+    var viewer = body.dataset.viewer || "";
+    var mine = 0;
+    var fresh = false;
+    document.querySelectorAll("#cover-needs .need").forEach(function (el) {
+      var forMe = !!viewer && el.dataset.staff === viewer;
+      el.hidden = !forMe;
+      if (!forMe) return;
+      mine += 1;
+      var key = el.dataset.window + "|" + (el.querySelector("[data-until-ms]") || {}).dataset.untilMs;
+      if (!needsSeen[key]) fresh = true;
+      needsSeen[key] = true;
+    });
+    body.classList.toggle("needs-me", mine > 0);
+    if (fresh) {
+      playClip("alert");
+      if (navigator.vibrate) navigator.vibrate([300, 120, 300, 120, 300]);
+    }
+    if (mine && !needsAlarm) {
+      needsAlarm = setInterval(function () { playClip("alert"); }, 30000);
+    } else if (!mine && needsAlarm) {
+      clearInterval(needsAlarm);
+      needsAlarm = null;
+    }
+    countdown();
+  }
+  function countdown() {
+    document.querySelectorAll("[data-until-ms]").forEach(function (el) {
+      var left = Math.round((Number(el.dataset.untilMs) - now()) / 1000);
+      var abs = Math.abs(left);
+      var mm = Math.floor(abs / 60);
+      var ss = abs % 60;
+      el.textContent = (left < 0 ? "+" : "") + mm + ":" + (ss < 10 ? "0" : "") + ss;
+      el.classList.toggle("overdue", left < 0);
+    });
+  }
+  if (document.getElementById("cover-needs")) {
+    body.addEventListener("htmx:wsAfterMessage", showNeeds);
+    setInterval(countdown, 1000);
+    showNeeds();
   }
 
   /* ------------------------------------------------------------- resident ticket page */

@@ -23,11 +23,15 @@ def _name(hall: HallConfig, staff: str) -> str:
 
 
 def _post(hall: HallConfig, p: Post, detail: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"staff": p.staff, "name": _name(hall, p.staff), "state": p.state}
-    if detail:
-        out["since"] = p.since
-        if p.reason is not None:
-            out["reason"] = p.reason
+    """`since` stays in the public shape but is null there: no minutes to count."""
+    out: dict[str, Any] = {
+        "staff": p.staff,
+        "name": _name(hall, p.staff),
+        "state": p.state,
+        "since": p.since if detail else None,
+    }
+    if detail and p.reason is not None:
+        out["reason"] = p.reason
     return out
 
 
@@ -65,9 +69,9 @@ def public_state(
             "b": _post(hall, w.b, detail),
             "serving": serving(state, wcfg.number),
             "waiting": waiting_for(state, wcfg),
+            "arrived": w.arrived,  # 未到岗 (not yet) or 已离岗 (came, then went off)
         }
         if detail:
-            window["arrived"] = w.arrived
             window["cover"] = _cover(w)
         windows.append(window)
     queue: list[Ticket] = hall_queue(state)

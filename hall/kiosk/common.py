@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -108,6 +108,11 @@ def minutes_between(start: datetime | None, end: datetime) -> int | None:
     if start is None:
         return None
     return max(0, int((end - start).total_seconds() // 60))
+
+
+def whole_minutes(span: timedelta) -> int:
+    """Minutes as the screens show them: a whole number, rounded half up (40 s is 1)."""
+    return int((span.total_seconds() + 30) // 60)
 
 
 def staff_name(hall: HallConfig, staff_id: object) -> str:

@@ -19,13 +19,14 @@ class DayCounts:
     avg_service_minutes: float | None = None  # last call to finish
     absences: int = 0
     late: int = 0  # absences left uncovered past cover_after (Art. 17(1))
+    late_arrivals: int = 0  # arrival.late (Art. 13(9))
     extended_minutes: float = 0.0
     avg_rating: float | None = None
     ratings: int = 0
 
 
 def count_day(events: Iterable[Mapping[str, Any]]) -> DayCounts:
-    issued = served = no_shows = absences = late = 0
+    issued = served = no_shows = absences = late = late_arrivals = 0
     extended = 0.0
     first_call: dict[str, datetime] = {}
     last_call: dict[str, datetime] = {}
@@ -55,6 +56,8 @@ def count_day(events: Iterable[Mapping[str, Any]]) -> DayCounts:
         elif kind == "absence.recorded":
             absences += 1
             late += bool(event.get("late"))
+        elif kind == "arrival.late":
+            late_arrivals += 1
         elif kind == "window.closed":
             extended += float(event.get("extended_minutes") or 0)
         elif kind == "rating.given":
@@ -67,6 +70,7 @@ def count_day(events: Iterable[Mapping[str, Any]]) -> DayCounts:
         avg_service_minutes=_mean(services),
         absences=absences,
         late=late,
+        late_arrivals=late_arrivals,
         extended_minutes=round(extended, 1),
         avg_rating=_mean([float(s) for s in scores]),
         ratings=len(scores),

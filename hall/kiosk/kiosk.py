@@ -113,21 +113,25 @@ def ticket_view(
     now: datetime,
     *,
     base_url: str = "",
+    key: str = "",
     service_minutes: float | None = None,
 ) -> dict[str, Any]:
     """What the kiosk prints for a ticket just issued; the lead's `ticket.issue` handler
-    returns it as `ticket_view` beside `events`. `base_url` ("http://hall.local") makes
-    the QR code's link absolute; `service_minutes` is today's average (see
-    `hall.kiosk.counters.average_service_minutes`), a default is used without it.
-    KeyError when `number` is not in the queue."""
+    returns it as `ticket_view` beside `events`. `base_url` (the hall's public address,
+    "http://hall.local") makes the QR code's link absolute; `key` is the ticket's key, which
+    the link carries (the resident follows and rates their ticket with it);
+    `service_minutes` is today's average (see `hall.kiosk.counters`), a default is used
+    without it. KeyError when `number` is not in the queue."""
     data = plain(state)
     ticket = find_ticket(data, number)
     if ticket is None:
         raise KeyError(f"ticket {number} is not in the queue")
     windows = windows_for(data, ticket)
     ahead = people_ahead(data, number) or 0
-    path = f"/halls/{quote(hall.id)}/tickets/{quote(number)}"
-    url = base_url.rstrip("/") + path
+    day = parse_at(ticket.get("issued_at")) or now
+    path = f"/halls/{quote(hall.id)}/tickets/{day.astimezone(hall.tz).date()}/{quote(number)}"
+    query = f"?k={quote(key)}" if key else ""
+    url = base_url.rstrip("/") + path + query
     service = hall.service(str(ticket.get("service")))
     return {
         "number": number,
@@ -140,5 +144,5 @@ def ticket_view(
         "windows": windows,
         "url": url,
         # The QR image is its own request (segno takes ~4 ms): the issue command stays fast.
-        "qr_url": f"{path}/qr.svg",
+        "qr_url": f"{path}/qr.svg{query}",
     }

@@ -67,9 +67,12 @@ class Renderer:
                 memo[part.id] = (key, part.values, html)
         return out
 
-    def page(self, name: str, ctx: PageContext, *, csrf: str = "", ws_token: str = "") -> str:
+    def page(
+        self, name: str, ctx: PageContext, *, csrf: str = "", ws_token: str = "", viewer: str = ""
+    ) -> str:
         """The full HTML page. `csrf` fills `<meta name="csrf-token">` (pages that post
-        commands or forms); `ws_token` is added to the view socket as `?token=`."""
+        commands or forms); `ws_token` is added to the view socket as `?token=`; `viewer`
+        (the staff id of who holds the page) lets its script pick their own cover needs."""
         self._check(name)
         frags = {k: Markup(v) for k, v in self.fragments(name, ctx).items()}
         ws_url = ctx.page.ws_url
@@ -83,6 +86,7 @@ class Renderer:
             L=ctx.labels,
             frag=frags,
             csrf=csrf,
+            viewer=viewer,
             ws_url=ws_url,
             static=self.static_url,
             strings_json=_script_json(dict(ctx.page.strings)),

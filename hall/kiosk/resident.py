@@ -1,10 +1,12 @@
-"""The resident's ticket page (public, no personal data): place in the queue, or where to go."""
+"""The resident's ticket page (public, no personal data): their place in the queue, where to
+go, or plainly what became of the ticket. The page is of one day's ticket: yesterday's A001
+never shows today's."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from hall.config import HallConfig
@@ -13,14 +15,24 @@ from hall.kiosk.positions import find_ticket, people_ahead, wait_minutes, window
 
 
 @dataclass(frozen=True, slots=True)
+class Fate:
+    """How a ticket left the queue today: finished, no-show, or closed with its window."""
+
+    kind: str  # ticket.finished | ticket.no_show | ticket.closed
+    window: int
+    at: str  # ISO time
+
+
+@dataclass(frozen=True, slots=True)
 class TicketStatus:
-    state: str  # waiting | called | gone
+    state: str  # waiting | transferred | called | finished | no_show | closed | unknown | other_day
     css: str
-    headline: str  # 排队中 / 请到 3 号窗口 / 已办结
+    headline: str  # 排队中 / 请到 3 号窗口 / 已办结 / 已过号 / 窗口已关闭 / 无此号
     ahead: str  # 前面还有 3 人
     wait: str  # 预计等候约 12 分钟
     windows: str  # 请留意 1 号窗口 叫号
     note: str
+    window: int | None = None  # where it was called, finished or sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +40,7 @@ class TicketContext:
     page: PageInfo
     labels: Labeller
     number: str
+    day: str  # the ticket's day, 2026-12-07
     service: str
     status: TicketStatus
 
@@ -43,11 +56,19 @@ def ticket_context(
     now: datetime,
     *,
     service_minutes: float | None = None,
+    day: date | None = None,
+    today: date | None = None,
+    fate: Fate | None = None,
 ) -> TicketContext:
+    """`day`: the ticket's day (None: today's); `today`: the hall's day in `state`; `fate`:
+    how the ticket left the queue, if it did today."""
     data = plain(state)
     labels = Labeller(lang)
-    ticket = find_ticket(data, number)
+    other_day = day is not None and today is not None and day != today
+    ticket = None if other_day else find_ticket(data, number)
     service = hall.service(number[:1]) if number[:1].isalpha() else None
+    shown = day or today
+    when = shown.isoformat() if shown else ""
     return TicketContext(
         page=page_info(
             hall,
@@ -55,15 +76,26 @@ def ticket_context(
             now,
             title=labels("page.ticket.title", number=number, hall=hall.name),
             view="ticket",
-            ws_view=f"ticket-{number}",
+            ws_view=f"ticket-{when}-{number}" if when else f"ticket-{number}",
         ),
         labels=labels,
         number=number,
+        day=when,
         service=service_name(hall, ticket.get("service"))
         if ticket
         else (service.name if service else ""),
-        status=_status(data, ticket, number, labels, service_minutes),
+        status=_other_day(labels, when)
+        if other_day
+        else _status(data, ticket, number, labels, service_minutes, fate),
     )
+
+
+def _other_day(labels: Labeller, day: str) -> TicketStatus:
+    return TicketStatus("other_day", "tk-gone", labels("ticket.other_day", day=day), "", "", "", "")
+
+
+def _gone(state: str, headline: str, note: str, window: int | None = None) -> TicketStatus:
+    return TicketStatus(state, f"tk-{state.replace('_', '-')}", headline, "", "", "", note, window)
 
 
 def _status(
@@ -72,13 +104,19 @@ def _status(
     number: str,
     labels: Labeller,
     service_minutes: float | None,
+    fate: Fate | None,
 ) -> TicketStatus:
     if ticket is None:
-        return TicketStatus(
-            "gone", "tk-gone", labels("ticket.finished"), "", "", "", labels("ticket.finished_note")
-        )
+        if fate is None:
+            return _gone("unknown", labels("ticket.unknown"), labels("ticket.unknown_note"))
+        n = fate.window
+        if fate.kind == "ticket.finished":
+            return _gone("finished", labels("ticket.finished"), labels("ticket.finished_note"), n)
+        if fate.kind == "ticket.no_show":
+            return _gone("no_show", labels("ticket.no_show"), labels("ticket.ask_at", window=n), n)
+        return _gone("closed", labels("ticket.window_closed"), labels("ticket.closed_note"), n)
     if ticket.get("status") == "called":
-        window = ticket.get("window")
+        window = int(ticket.get("window") or 0)
         return TicketStatus(
             "called",
             "tk-called",
@@ -87,18 +125,23 @@ def _status(
             "",
             "",
             labels("ticket.called"),
+            window,
         )
     windows = windows_for(state, ticket)
     ahead = people_ahead(state, number) or 0
     listed = labels("list.sep").join(labels("window.label", number=n) for n in windows)
+    moved = ticket.get("window")
     return TicketStatus(
-        "waiting",
+        "transferred" if moved is not None else "waiting",
         "tk-waiting",
-        labels("ticket.waiting"),
+        labels("ticket.transferred", window=moved)
+        if moved is not None
+        else labels("ticket.waiting"),
         labels("kiosk.ahead", ahead=ahead) if ahead else labels("ticket.next"),
         labels("kiosk.wait", minutes=wait_minutes(state, windows, ahead, service_minutes))
         if ahead
         else "",
         labels("kiosk.go_windows", windows=listed) if listed else "",
         labels("ticket.live_note"),
+        int(moved) if moved is not None else None,
     )

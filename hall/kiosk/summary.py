@@ -17,9 +17,10 @@ from hall.kiosk.hours import Hours
 class Clock:
     date: Text  # 2026年11月28日 星期六
     time: str  # 10:42 at render time; the page script keeps it ticking
-    hours: Text  # 办公时间 08:00–12:00 14:30–17:30
-    state: Text  # 正在办理 / 暂停办理 / 延时服务中
-    state_css: str  # open | closed | extended
+    hours: Text  # 办公时间 08:00–12:00 14:30–17:30, or 今日休息（国庆节）
+    state: Text  # 正在办理 / 暂无窗口在岗 / 午休 / 今日已下班 / 延时服务中 / 今日休息
+    state_css: str  # open | unstaffed | extended | break | closed
+    reopens: Text | None = None  # 下次开放 10月8日 08:00 (evenings and days off)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class Stat:
     key: str  # css hook
     label: Text
     value: str
+    alarm: bool = False  # something to act on (red); never for a zero
 
 
 def clock(
@@ -38,25 +40,63 @@ def clock(
 ) -> Clock:
     here = local(hall, now)
     extended = any(w.get("status") == "extended" for w in state.get("windows", []))
+    staffed = int((state.get("occupancy") or {}).get("staffed_windows") or 0)
+    params: dict[str, object] = {"time": hours.next_open or ""}
     if state.get("open"):
-        key, css = "hall.open", "open"
+        key, css = ("hall.open", "open") if staffed else ("hall.open_unstaffed", "unstaffed")
     elif extended:
         key, css = "hall.extended", "extended"
+    elif hours.phase == "between":
+        key, css = "hall.lunch", "break"
+    elif hours.phase == "before":
+        key, css = "hall.before", "closed"
+    elif hours.phase == "day_off":
+        key, css = "hall.day_off", "closed"
     else:
-        key, css = "hall.closed", "closed"
+        key, css = "hall.after", "closed"
     spans = "  ".join(hours.spans)
+    reopens = None
+    if css == "closed" and hours.phase != "before" and hours.reopens is not None:
+        moment = local(hall, hours.reopens)
+        reopens = labels.pair(lambda lang: _reopens(lang, moment))
     return Clock(
         date=Text(
             _date_line(labels.lang, here),
             _date_line(other_lang(labels.lang), here) if labels.bilingual else "",
         ),
         time=here.strftime("%H:%M"),
-        hours=labels.text("wall.hours", hours=spans)
-        if spans
-        else labels.text("wall.no_hours_today"),
-        state=labels.text(key),
+        hours=labels.text("wall.hours", hours=spans) if spans else _day_off(labels, hours),
+        state=labels.text(key, **params),
         state_css=css,
+        reopens=reopens,
     )
+
+
+def _day_off(labels: Labeller, hours: Hours) -> Text:
+    reason = hours.day_off or "weekend"
+    if reason in ("weekend", "closed"):
+        return labels.text("wall.no_hours_today")
+    return labels.pair(lambda lang: t(lang, "wall.holiday", name=holiday_name(lang, reason)))
+
+
+def holiday_name(lang: str, name: str) -> str:
+    """A national holiday's name ("National Day") in `lang`."""
+    try:
+        return t(lang, f"holiday.{name}")
+    except KeyError:
+        return name
+
+
+def _reopens(lang: str, moment: datetime) -> str:
+    day = t(
+        lang,
+        "date.short",
+        month=moment.month,
+        day=moment.day,
+        month_name=MONTHS_EN[moment.month - 1],
+    )
+    weekday = t(lang, f"weekday.{moment.weekday()}")
+    return t(lang, "hall.reopens", date=day, weekday=weekday, time=f"{moment:%H:%M}")
 
 
 def _date_line(lang: str, day: datetime) -> str:

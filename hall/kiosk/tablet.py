@@ -7,7 +7,7 @@ once per window); only the page around them knows who is looking (`viewer_post`)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,8 @@ from hall.kiosk.common import (
     plain,
     service_name,
 )
-from hall.kiosk.hours import Hours, hours_today
+from hall.kiosk.hours import hours_today
+from hall.kiosk.needs import CoverNeed, cover_needs, needs_part
 from hall.kiosk.tiles import Tile, tile_part, window_tile
 
 
@@ -75,13 +76,6 @@ class QueueRow:
 
 
 @dataclass(frozen=True, slots=True)
-class CoverAlert:
-    active: bool
-    text: str
-    buttons: tuple[Button, ...] = field(default=())
-
-
-@dataclass(frozen=True, slots=True)
 class Choice:
     value: str
     label: str
@@ -99,7 +93,7 @@ class TabletContext:
     posts: tuple[PostView, ...]
     serving: ServingView
     queue: tuple[QueueRow, ...]
-    cover_alert: CoverAlert
+    needs: tuple[CoverNeed, ...]  # the hall's windows needing their B-post (the viewer's shown)
     reasons: tuple[Choice, ...]  # the away reason picker
     transfer_targets: tuple[Choice, ...]  # the other windows
 
@@ -110,7 +104,7 @@ class TabletContext:
     def parts(self) -> tuple[Part, ...]:
         return (
             tile_part(self.tile, "tablet"),
-            Part("cover-alert", "partials/cover_alert.html", {"alert": self.cover_alert}),
+            needs_part(self.needs),
             Part("posts", "partials/posts.html", {"posts": self.posts}),
             Part("serving", "partials/serving.html", {"serving": self.serving}),
             Part(self.queue_id, "partials/window_queue.html", {"rows": self.queue}),
@@ -159,7 +153,7 @@ def tablet_context(
         posts=(_post(hall, w, "A", labels), _post(hall, w, "B", labels)),
         serving=_serving(hall, w, labels),
         queue=_queue(hall, data, w, labels, now),
-        cover_alert=_cover_alert(hall, w, hours, labels, now),
+        needs=cover_needs(hall, data, labels),
         reasons=tuple(Choice(r, labels(f"reason.{r}")) for r in AWAY_REASONS),
         transfer_targets=tuple(
             Choice(str(o.number), f"{labels('window.label', number=o.number)} · {o.name}")
@@ -198,6 +192,8 @@ def _post(hall: HallConfig, w: Mapping[str, Any], post: str, labels: Labeller) -
             css=f"btn-{s}",
             pressed=state == s,
             picker="reason" if s == "away" else "",
+            # a covering B-post ends the cover instead of setting present (`covering`)
+            disabled=state == "covering" and s == "present",
         )
         for s in ("present", "away", "off")
     ]
@@ -294,31 +290,3 @@ def _queue(
             )
         )
     return tuple(rows)
-
-
-def _cover_alert(
-    hall: HallConfig, w: Mapping[str, Any], hours: Hours, labels: Labeller, now: datetime
-) -> CoverAlert:
-    if not _cover_wanted(hall, w, hours, now):
-        return CoverAlert(False, "")
-    a: Mapping[str, Any] = w.get("a") or {}
-    return CoverAlert(
-        True,
-        labels("cover.alert_text", number=w["number"], name=a.get("name", "")),
-        (_cover_button(w, labels),),
-    )
-
-
-def _cover_wanted(hall: HallConfig, w: Mapping[str, Any], hours: Hours, now: datetime) -> bool:
-    """Whether the B-post has been asked to cover. The state says so if it carries
-    `cover_requested`; otherwise: uncovered, or unstaffed for `cover_after` this session."""
-    if "cover_requested" in w:
-        return bool(w["cover_requested"]) and (w.get("b") or {}).get("state") != "covering"
-    status = w.get("status")
-    if status == "uncovered":
-        return True
-    if status != "unstaffed" or hours.session_start is None:
-        return False
-    since = parse_at((w.get("a") or {}).get("since"))
-    start = max(since, hours.session_start) if since else hours.session_start
-    return now - start >= hall.rules.cover_after

@@ -21,7 +21,8 @@ class Tile:
     name: str  # the department
     services: str  # "党群服务"
     status: str  # closed | unstaffed | staffed | away | uncovered | covered | extended
-    css: str  # "st-away"
+    serving_status: str  # who serves (extended service too): staffed | covered | away | ...
+    css: str  # "st-away", "st-extended ss-uncovered"
     label: Text  # 暂离 / Away
     detail: Text | None  # away reason, or when a closed window opens
     minutes: int | None  # minutes away (refreshed by the page script from since_ms)
@@ -42,6 +43,7 @@ def window_tile(
 ) -> Tile:
     number = int(window["number"])
     status = str(window["status"])
+    serves = str(window.get("serving_status") or ("staffed" if status == "extended" else status))
     a: Mapping[str, Any] = window.get("a") or {}
     b: Mapping[str, Any] = window.get("b") or {}
     detail: Text | None = None
@@ -49,36 +51,41 @@ def window_tile(
     minutes = since_ms = None
     clerk_post: Text | None = None
     clerk = ""
-    if status in ("away", "uncovered"):
-        reason = a.get("reason")
+    waiting = int(window.get("waiting") or 0)
+    serving = window.get("serving")
+    nobody = serves in ("uncovered", "unstaffed")
+    if serves in ("away", "uncovered") and a.get("state") == "away":
+        reason = a.get("reason")  # on the wall only with `public_detail`
         detail = labels.text(f"reason.{reason}") if reason else None
         since = parse_at(a.get("since"))
         minutes, since_ms = minutes_between(since, now), epoch_ms(since)
-        clerk_post, clerk = labels.text("post.A"), str(a.get("name", ""))
-        if status == "uncovered":
-            note = labels.text("tile.cover_needed")
-    elif status == "covered" or (status == "extended" and b.get("state") == "covering"):
+    # Who serves (or has only stepped away): nobody's name on an empty window.
+    if serves == "covered":
         clerk_post, clerk = labels.text("post.B"), str(b.get("name", ""))
-    elif status in ("staffed", "extended") and a.get("state") == "present":
+    elif status != "closed" and serves in ("staffed", "away"):
         clerk_post, clerk = labels.text("post.A"), str(a.get("name", ""))
+    if status == "uncovered" or (status == "extended" and nobody):
+        note = labels.text("tile.cover_needed")
+    if status == "extended" and serves != "staffed":
+        detail = labels.text(f"serving.{serves}")
     elif status == "closed" and hours.next_open:
         detail = labels.text("tile.opens_at", time=hours.next_open)
-    serving = window.get("serving")
-    waiting = int(window.get("waiting") or 0)
+    stranded = status == "extended" and nobody and (waiting > 0 or isinstance(serving, Mapping))
     return Tile(
         id=f"window-{number}",
         number=number,
         name=str(window.get("name", "")),
         services=labels("list.sep").join(_service_names(hall, window.get("services") or [])),
         status=status,
-        css=f"st-{status}",
-        label=labels.text(_status_key(status, hours)),
+        serving_status=serves,
+        css=f"st-{status} ss-{serves}" if status == "extended" else f"st-{status}",
+        label=labels.text(_status_key(status, hours, bool(window.get("arrived")))),
         detail=detail,
         minutes=minutes,
         since_ms=since_ms,
         minutes_unit=labels.text("unit.minutes"),
         note=note,
-        flashing=status == "uncovered",
+        flashing=status == "uncovered" or stranded,
         clerk_post=clerk_post,
         clerk=clerk,
         serving_label=labels.text("tile.serving"),
@@ -93,9 +100,17 @@ def tile_part(tile: Tile, size: str) -> Part:
     return Part(tile.id, TILE_TEMPLATE, {"tile": tile, "size": size})
 
 
-def _status_key(status: str, hours: Hours) -> str:
+def _status_key(status: str, hours: Hours, arrived: bool) -> str:
+    """未开放 / 午休 / 已下班 / 今日休息 for a closed window; 未到岗 (not arrived this
+    session) vs 已离岗 (arrived, then went off) for an unstaffed one."""
     if status == "closed":
-        return "status.closed_break" if hours.next_open else "status.closed_day"
+        return {
+            "before": "status.closed_before",
+            "between": "status.closed_break",
+            "day_off": "status.closed_off",
+        }.get(hours.phase, "status.closed_day")
+    if status == "unstaffed" and arrived:
+        return "status.left"
     return f"status.{status}"
 
 

@@ -18,9 +18,12 @@ import msgspec
 from hall import metrics
 from hall.config import HallConfig
 from hall.core import AnyEvent, State, decode_event, evolve
+from hall.core.alerts import current
 from hall.core.events import DayStarted
 from hall.core.view import public_state
+from hall.kiosk.alertbook import AlertBook
 from hall.kiosk.calls import CALL_TYPES
+from hall.kiosk.resident import Fate
 from hall.live import ids
 from hall.live.fanout import Fanout
 from hall.live.outbox import Outbox
@@ -28,6 +31,7 @@ from hall.live.wire import text_frame
 from hall.store.store import with_id
 
 Frame = tuple[tuple[int, int], str, bytes]  # the events websocket's (stream id, text, frame)
+FATES = ("ticket.finished", "ticket.no_show", "ticket.closed")
 RECENT = 2000  # events kept for screens that show today's history (director, last calls)
 CALLS = 12  # calls kept for the wall's banner and its list of recent calls
 
@@ -48,7 +52,11 @@ class HallFeed:
         # timeline, the wall's last calls); bounded, and restarted by `day.started`.
         self.today: deque[dict[str, Any]] = deque(maxlen=RECENT)
         self.calls: deque[dict[str, Any]] = deque(maxlen=CALLS)  # today's last calls, of those
-        self._public: tuple[str, dict[str, Any]] | None = None
+        # Today's tickets that left the queue: number -> how (the resident's page says so).
+        self.fates: dict[str, Fate] = {}
+        # The director's alerts as they come and go today (the history of resolved ones).
+        self.alerts = AlertBook()
+        self._public: dict[bool, tuple[str, dict[str, Any]]] = {}
         self._snapshot: tuple[str, str, bytes] | None = None
 
     def snapshot_frame(self, now: datetime) -> tuple[str, bytes]:
@@ -64,20 +72,29 @@ class HallFeed:
             self._snapshot = (self.version, data.decode(), text_frame(data))
         return self._snapshot[1], self._snapshot[2]
 
-    def public(self, now: datetime) -> dict[str, Any]:
-        """The public state, built once per version and shared by every view."""
-        if self._public is None or self._public[0] != self.version:
-            self._public = (self.version, public_state(self.hall, self.state, now, self.version))
-        return self._public[1]
+    def public(self, now: datetime, *, detail: bool = True) -> dict[str, Any]:
+        """The state as the contract shows it, built once per version and shared by every
+        view: with the staff's detail (tablets, director, log readers) or without (public
+        screens, anonymous readers; see `hall.core.view`)."""
+        built = self._public.get(detail)
+        if built is None or built[0] != self.version:
+            view = public_state(self.hall, self.state, now, self.version, detail=detail)
+            built = self._public[detail] = (self.version, view)
+        return built[1]
 
     def remember(self, event_id: str, event: AnyEvent) -> None:
         if isinstance(event, DayStarted):
             self.today.clear()
             self.calls.clear()
+            self.fates.clear()
+            self.alerts.clear()
         data = {"id": event_id, **msgspec.to_builtins(event)}
         self.today.append(data)
-        if data["type"] in CALL_TYPES:
+        kind = data["type"]
+        if kind in CALL_TYPES:
             self.calls.append(data)
+        elif kind in FATES:
+            self.fates[data["ticket"]["number"]] = Fate(kind, int(data["window"]), data["at"])
 
     async def apply(self, batch: list[tuple[str, bytes]]) -> None:
         """Fold a batch of stream entries in, then deliver it to the sockets (yielding to
@@ -91,6 +108,7 @@ class HallFeed:
         deliveries' lists of sockets: a socket that joins later starts from the new state."""
         last = ids.key(self.version)
         frames: list[Frame] = []
+        event: AnyEvent | None = None
         for event_id, data in batch:
             k = ids.key(event_id)
             if k <= last:
@@ -101,8 +119,9 @@ class HallFeed:
             self.remember(event_id, event)
             body = with_id(event_id, data)
             frames.append((k, body.decode(), text_frame(body)))
-        if not frames:
+        if event is None:
             return
+        self.alerts.update(current(self.hall, self.state), event.at)
         self.fanout.push(self.subscribers, _events_delivery(frames))
         metrics.FANOUT_LAG.observe(max(0.0, time.time() - last[0] / 1000))
         for listener in self.listeners:

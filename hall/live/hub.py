@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from hall.core import decode_event
+from hall.core import decode_event, evolve, initial_state
+from hall.core.alerts import current
 from hall.engine import Engine
 from hall.live import ids
 from hall.live.feed import HallFeed
@@ -48,17 +49,22 @@ class Live:
         return self.feeds[hall]
 
     async def _load_today(self, feed: HallFeed) -> None:
-        """Today's events up to the snapshot, for screens that show the day so far."""
+        """Today's events up to the snapshot, for screens that show the day so far; folded
+        again from the start of the day, to see the director's alerts come and go."""
         if feed.state.day is None:
             return
         start_ms = int(day_start(feed.hall, feed.state.day).timestamp() * 1000)
         cursor, until = f"{start_ms - 1}-{2**64 - 1}", ids.key(feed.version)
+        replay = initial_state(feed.hall)
         while True:
             page = await self.engine.store.read(feed.hall.id, cursor, 1000)
             for event_id, data in page:
                 if ids.key(event_id) > until:
                     return
-                feed.remember(event_id, decode_event(data))
+                event = decode_event(data)
+                feed.remember(event_id, event)
+                replay = evolve(replay, event)
+                feed.alerts.update(current(feed.hall, replay), event.at)
             if len(page) < 1000:
                 return
             cursor = page[-1][0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from hall import metrics
 from hall.kiosk import (
@@ -21,6 +21,7 @@ from hall.kiosk import (
     wall_context,
 )
 from hall.kiosk.contexts import PageContext
+from hall.kiosk.director import SystemAlert
 from hall.kiosk.render import Memo
 from hall.live.feed import HallFeed
 from hall.live.outbox import Outbox
@@ -28,17 +29,21 @@ from hall.live.wire import text_frame
 
 Fragment = tuple[str, bytes]  # changed fragments of a view: (HTML, websocket frame)
 Clock = Callable[[], datetime]
-_VIEW = re.compile(r"\A(wall|director|window-(\d{1,3})|ticket-([A-Z]\d{3,6}))\Z")
+_VIEW = re.compile(
+    r"\A(wall|director|window-(\d{1,3})|ticket-(?:(\d{4}-\d\d-\d\d)-)?([A-Z]\d{3,6}))\Z"
+)
 
 
 @dataclass(frozen=True)
 class View:
-    """A parsed view name: `wall`, `director`, `window-N` or `ticket-NUMBER`."""
+    """A parsed view name: `wall`, `director`, `window-N`, `ticket-YYYY-MM-DD-NUMBER` (a
+    ticket of that day) or `ticket-NUMBER` (today's)."""
 
     name: str
     page: str  # the template set: wall, director, tablet, ticket
     window: int | None = None
     ticket: str | None = None
+    day: date | None = None  # a ticket's day; None: today's
 
     @classmethod
     def parse(cls, name: str) -> View | None:
@@ -47,8 +52,12 @@ class View:
             return None
         if m[2]:
             return cls(name, "tablet", window=int(m[2]))
-        if m[3]:
-            return cls(name, "ticket", ticket=m[3])
+        if m[4]:
+            try:
+                day = date.fromisoformat(m[3]) if m[3] else None
+            except ValueError:
+                return None
+            return cls(name, "ticket", ticket=m[4], day=day)
         return cls(name, name)
 
 
@@ -58,19 +67,39 @@ def build_context(
     lang: str,
     now: datetime,
     viewer: str | None = None,
-    system: tuple[str, ...] = (),
+    system: tuple[SystemAlert, ...] = (),
 ) -> PageContext:
-    hall, state = feed.hall, feed.public(now)
+    hall = feed.hall
+    state = feed.public(now, detail=view.page not in ("wall", "ticket"))  # public: no detail
     if view.page == "wall":
         return wall_context(hall, state, list(feed.calls), lang, now)
     if view.page == "director":
-        return director_context(hall, state, list(feed.today), lang, now, system=system)
+        return director_context(
+            hall,
+            state,
+            list(feed.today),
+            lang,
+            now,
+            system=system,
+            resolved=feed.alerts.resolved,
+        )
     if view.page == "tablet":
         assert view.window is not None
         return tablet_context(hall, state, view.window, viewer, lang, now)
     assert view.ticket is not None
     minutes = average_service_minutes(feed.today)
-    return ticket_context(hall, state, view.ticket, lang, now, service_minutes=minutes)
+    day = view.day or feed.state.day
+    return ticket_context(
+        hall,
+        state,
+        view.ticket,
+        lang,
+        now,
+        service_minutes=minutes,
+        day=day,
+        today=feed.state.day,
+        fate=feed.fates.get(view.ticket) if day == feed.state.day else None,
+    )
 
 
 @dataclass
@@ -79,7 +108,7 @@ class Channel:
     lang: str
     feed: HallFeed
     renderer: Renderer
-    system: Callable[[str], tuple[str, ...]]
+    system: Callable[[str], tuple[SystemAlert, ...]]
     sockets: set[Outbox[Fragment]] = field(default_factory=set)
     fragments: dict[str, str] = field(default_factory=dict)
     version: str | None = None
@@ -137,7 +166,7 @@ class Views:
         self,
         renderer: Renderer,
         clock: Clock,
-        system: Callable[[str], tuple[str, ...]] = lambda hall: (),
+        system: Callable[[str], tuple[SystemAlert, ...]] = lambda hall: (),
     ) -> None:
         self.renderer = renderer
         self.clock = clock

@@ -46,6 +46,10 @@ REJECTED_COMMAND_MAX_BYTES = 4096
 # hall:{H}:token:<sha256 hex of the token> -- string, JSON of the token's claims. TTL =
 # the token's lifetime when it has one. The token itself is never stored.
 
+# hall:{H}:ticket-secret -- string, 32 random bytes made once (SET NX) by the first hub that
+# needs it: the key of each ticket's QR link (an HMAC of its day and number) is derived
+# from it, so the link alone lets a resident follow and rate their own ticket. No TTL.
+
 # hall:{H}:login-fail:<staff> -- counter of failed logins; the TTL is set on the first
 # failure and not extended, so the window is fixed.
 LOGIN_FAIL_WINDOW_SECONDS = 60
@@ -92,6 +96,10 @@ def pins(hall: str) -> str:
 
 def token(hall: str, token_sha256_hex: str) -> str:
     return f"{_base(hall)}:token:{token_sha256_hex}"
+
+
+def ticket_secret(hall: str) -> str:
+    return f"{_base(hall)}:ticket-secret"
 
 
 def login_fail(hall: str, staff: str) -> str:

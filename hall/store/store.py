@@ -289,6 +289,13 @@ class Store:
         with translated():
             return bool(await self._redis.delete(key))
 
+    async def ticket_secret(self, hall: str) -> bytes:
+        """The hall's secret for ticket keys, made on first use (the same on every hub)."""
+        with translated():
+            await self._redis.set(keys.ticket_secret(hall), secrets.token_bytes(32), nx=True)
+            value = await self._redis.get(keys.ticket_secret(hall))
+        return _bytes(value)
+
     async def login_failed(self, hall: str, staff: str) -> int:
         """Count a failed login; returns the failures in the current 60 s window."""
         with translated():

@@ -37,23 +37,28 @@ def test_director_sees_occupancy_and_cover_alert(
     expect(page.locator("#counters .counter-issued dd")).to_have_text("3")
     expect(page.locator("#window-1 .fact-serving dd")).to_have_text("A001")
 
-    # The hall opened with every A-post off, so each window already had its cover request
-    # (the hub was started long after 00:00 + cover_after): count window 3's from here.
-    requests = page.locator("#alerts li.ev-cover-requested", has_text="3 号窗口")
-    escalated = page.locator("#alerts li.ev-cover-escalated", has_text="3 号窗口仍无人顶岗")
-    before, escalated_before = requests.count(), escalated.count()
+    # Live issues: A-post 3 steps away; 3 s later (cover_after) the window is uncovered,
+    # an alert linked to its window; 2 s later (escalate_after) it is escalated.
+    alerts = page.locator("#alerts .alert-list li")
+    expect(alerts).to_have_count(0)
     api(type="presence.set", window=3, post="A", state="away", reason="field")
     expect(stat(page, "staffed")).to_have_text("2 / 3", timeout=1_000)
     expect(page.locator("#window-3")).to_have_attribute("data-status", "away")
-    expect(requests).to_have_count(before + 1, timeout=6_000)  # cover_after is 3 s
-    newest = page.locator("#alerts li.ev-cover-requested").first
-    expect(newest.locator(".feed-text")).to_have_text(
-        "3 号窗口A岗离岗已满 0.05 分钟，已通知B岗 员工b3 顶岗"
-    )
+    alert = page.locator("#alerts .alert-list li.alert-uncovered")
+    expect(alert).to_have_count(1, timeout=6_000)
+    expect(alert.locator(".alert-text")).to_have_text("3 号窗口无人顶岗：已通知B岗 员工b3")
+    expect(alert.locator("a.alert-link")).to_have_attribute("href", "/halls/t/windows/3")
     expect(page.locator("#window-3")).to_have_attribute("data-status", "uncovered")
-    # Nobody covers: escalate_after (2 s) later the director is asked to act.
-    expect(escalated).to_have_count(escalated_before + 1, timeout=5_000)
-    expect(page.locator("#alerts li").first).to_have_class("feed-item ev-cover-escalated")
+    expect(alert.locator(".tag-escalated")).to_be_visible(timeout=5_000)
+    alert.locator("button.btn-ack").click()
+    expect(alert.locator(".alert-acked")).to_contain_text("主任", timeout=2_000)
+    expect(alert).to_have_count(1)  # seen, but still current while nobody is there
+
+    # The B-post covers: the issue resolves by itself and moves to the day's history.
+    api(type="cover.start", window=3)
+    expect(alerts).to_have_count(0, timeout=1_000)
+    expect(page.locator("#alerts .resolved li").first).to_contain_text("3 号窗口无人顶岗")
+    expect(page.locator("#alerts .count")).to_have_text("0")
     expect(page.locator("#timeline li").first).to_contain_text("3 号窗口")
 
     api(type="ticket.finish", window=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +35,9 @@ def test_kiosk_issues_a_ticket_with_a_qr_code(page: Page, hub: Hub) -> None:
         button.click()
     issued = answer.value.json()
     assert answer.value.status == 200, issued
-    assert issued["ticket_view"]["url"].endswith("/halls/t/tickets/A001")
+    day = issued["events"][-1]["ticket"]["issued_at"][:10]
+    url = issued["ticket_view"]["url"]
+    assert url.startswith(f"{hub.url}/halls/t/tickets/{day}/A001?k=")  # day and key
     card = page.locator("#ticket-card")
     expect(card).to_be_visible()
     expect(page.locator("#kiosk-main")).to_be_hidden()
@@ -45,8 +48,8 @@ def test_kiosk_issues_a_ticket_with_a_qr_code(page: Page, hub: Hub) -> None:
     # The QR code is its own request (an SVG drawn by the hub from the resident page's
     # address), shown as an image on the card; whether it renders: the test below.
     qr = card.locator('[data-slot="qr"] img')
-    expect(qr).to_have_attribute("src", "/halls/t/tickets/A001/qr.svg")
-    drawn = page.request.get(hub.url + "/halls/t/tickets/A001/qr.svg")
+    expect(qr).to_have_attribute("src", issued["ticket_view"]["qr_url"])
+    drawn = page.request.get(hub.url + issued["ticket_view"]["qr_url"])
     assert drawn.status == 200 and drawn.headers["content-type"].startswith("image/svg+xml")
     assert "<svg" in drawn.text() and "<path" in drawn.text()
 
@@ -60,7 +63,7 @@ def test_kiosk_issues_a_ticket_with_a_qr_code(page: Page, hub: Hub) -> None:
     expect(card.locator('[data-slot="ahead"]')).to_have_text("前面还有 1 人")
     expect(card.locator('[data-slot="wait"]')).to_contain_text("预计等候约")
     expect(card.locator('[data-slot="qr"] img')).to_have_attribute(
-        "src", "/halls/t/tickets/A002/qr.svg"
+        "src", re.compile(rf"^/halls/t/tickets/{day}/A002/qr\.svg\?k=\w+$")
     )
 
 
@@ -68,7 +71,7 @@ def test_kiosk_ticket_qr_code_renders(page: Page, hub: Hub) -> None:
     page.goto(f"{hub.url}/halls/t/kiosk?token={device_token(hub, 'kiosk')}")
     page.locator('button[data-service="B"]').click()
     qr = page.locator('#ticket-card [data-slot="qr"] img')
-    expect(qr).to_have_attribute("src", "/halls/t/tickets/B001/qr.svg")
+    expect(qr).to_have_attribute("src", re.compile(r"^/halls/t/tickets/[\d-]{10}/B001/qr\.svg\?k="))
     decoded = qr.evaluate(
         "async img => { try { await img.decode(); return 'ok'; } catch (e) { return String(e); } }"
     )
@@ -101,7 +104,7 @@ def test_resident_page_follows_the_ticket(
     api(type="ticket.issue", service="A")
     api(type="ticket.issue", service="A")
     first, second = new_page(), new_page()
-    open_live(first, hub.url + "/halls/t/tickets/A001")
+    open_live(first, hub.url + "/halls/t/tickets/A001")  # the undated path: today's
     open_live(second, hub.url + "/halls/t/tickets/A002")
     status = first.locator("#ticket-status")
     expect(first.locator(".resident-number")).to_have_text("A001")
@@ -119,5 +122,16 @@ def test_resident_page_follows_the_ticket(
     expect(ahead).to_have_text("下一位就是您，请留意叫号", timeout=2_000)
 
     api(type="ticket.finish", window=1)
-    expect(status).to_have_attribute("data-state", "gone", timeout=2_000)
+    expect(status).to_have_attribute("data-state", "finished", timeout=2_000)
     expect(status.locator(".ts-headline")).to_have_text("已办结")
+    assert re.search(r"/halls/t/tickets/\d{4}-\d\d-\d\d/A001$", first.url)
+
+    # the next resident is not there when called: 已过号, and where to ask
+    api(type="ticket.call", window=1)
+    api(type="ticket.no_show", window=1)
+    gone = second.locator("#ticket-status")
+    expect(gone).to_have_attribute("data-state", "no_show", timeout=2_000)
+    expect(gone.locator(".ts-note")).to_have_text("叫号时未到，请到 1 号窗口询问")
+    nobody = new_page()
+    open_live(nobody, hub.url + "/halls/t/tickets/A077")
+    expect(nobody.locator("#ticket-status .ts-headline")).to_have_text("无此号")

@@ -68,7 +68,7 @@ def test_screenshots(
     give_pin(hub, "boss")
     director = new_page(viewport=FULL_HD)
     log_in(director, hub, "/halls/t/director", "boss")
-    expect(director.locator("#alerts li.ev-cover-requested").first).to_be_visible()
+    expect(director.locator("#alerts .alert-list li.alert-uncovered").first).to_be_visible()
     expect(director.locator("#window-3")).to_have_attribute("data-status", "uncovered")
     shoot(director, screenshots, "director")
 

@@ -4,7 +4,9 @@ and a refused tap says why in Chinese."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.integration.hubs import Hub
 
-from .browse import give_pin, log_in
+from .browse import give_pin, log_in, now, shoot
 from .conftest import BrowserLog
 
 pytestmark = pytest.mark.e2e
@@ -25,6 +27,7 @@ def test_tablet_away_cover_return_and_refusal(
     hub: Hub,
     api: Callable[..., dict[str, Any]],
     browser_log: BrowserLog,
+    screenshots: Path,
 ) -> None:
     # The refused command is a fetch answered 409; Chromium logs every 4xx/5xx response
     # of a page as a console error. The page shows the refusal in a toast (checked below).
@@ -53,36 +56,43 @@ def test_tablet_away_cover_return_and_refusal(
     b = new_page()
     log_in(b, hub, TABLET, "b1", "97531")
     expect(b.locator("body")).to_have_attribute("data-post", "B")
-    alert = b.locator("#cover-alert")
-    expect(alert).to_be_hidden()
+    need = b.locator('#cover-needs .need[data-staff="b1"]')
+    expect(need).to_have_count(0)
     expect(b.locator("#window-1")).to_have_attribute("data-status", "staffed")
 
-    # A steps away: the button asks for a reason first.
+    # A steps away: the button asks for a reason first. The B-post's tablet alerts at
+    # once (cover.needed) with a countdown to the deadline; A's own tablet does not.
     a_post.locator("button.btn-away").click()
     dialog = a.locator("#reason-dialog")
     expect(dialog).to_be_visible()
     dialog.locator('button[data-value="meeting"]').click()
+    tapped = now()
+    expect(need).to_be_visible(timeout=1_000)
+    seen = now() - tapped
+    assert seen < 1.0, f"B's alert came {seen:.3f} s after A's tap"
+    expect(need.locator(".need-text")).to_have_text("1 号窗口A岗 员工a1 暂离：请您顶岗")
+    expect(need.locator(".countdown")).to_have_text(re.compile(r"^0:0[0-3]$"))
+    shoot(b, screenshots, "tablet-b-cover-needed")
+    expect(a.locator('#cover-needs .need[data-staff="b1"]')).to_be_hidden()
     expect(dialog).to_be_hidden()
     expect(tile).to_have_attribute("data-status", "away", timeout=2_000)
     expect(tile.locator(".status-word")).to_have_text("暂离")
     expect(tile.locator(".reason")).to_have_text("会议")
     expect(a_post.locator(".post-state")).to_have_text("暂离 · 会议")
     expect(b.locator("#window-1 .status-word")).to_have_text("暂离", timeout=2_000)
-    expect(alert).to_be_hidden()
 
-    # 3 s later (cover_after) the B-post's tablet asks for cover and the window is uncovered.
-    expect(alert).to_be_visible(timeout=6_000)
-    expect(alert).to_have_attribute("data-active", "true")
-    expect(alert.locator(".cover-text")).to_have_text("1 号窗口A岗 员工a1 不在岗，请B岗立即顶岗")
-    expect(b.locator("#window-1")).to_have_attribute("data-status", "uncovered")
+    # 3 s later (cover_after) nobody has come: the window is uncovered, the countdown late.
+    expect(b.locator("#window-1")).to_have_attribute("data-status", "uncovered", timeout=6_000)
     expect(b.locator("#window-1 .status-note")).to_contain_text("请B岗顶岗")
+    expect(need).to_have_class(re.compile(r"\bneed-late\b"))
+    expect(need.locator(".countdown")).to_have_text(re.compile(r"^\+0:0\d$"))
 
-    alert.locator("button.btn-cover").click()
+    need.locator("button.need-go").click()
     expect(b.locator("#window-1")).to_have_attribute("data-status", "covered", timeout=2_000)
     expect(b.locator("#window-1 .status-word")).to_have_text("B岗顶岗")
     expect(b.locator("#posts .post-b .post-state")).to_have_text("顶岗中")
     expect(b.locator("#posts .post-b button.btn-cover-end")).to_be_visible()
-    expect(alert).to_be_hidden()
+    expect(need).to_have_count(0)
     expect(tile).to_have_attribute("data-status", "covered", timeout=2_000)
     expect(tile.locator(".fact-clerk dd")).to_have_text("员工b1")
 

@@ -24,8 +24,10 @@ STALE = re.compile(r"\bstale\b")
 def test_wall_shows_presence_and_calls_within_a_second(page: Page, hub: Hub, api: Api) -> None:
     open_live(page, hub.url + "/halls/t/wall")
     tile = page.locator("#window-1")
-    expect(tile).to_have_attribute("data-status", "unstaffed")
-    expect(tile.locator(".status-word")).to_contain_text("未到岗")
+    # open since long before the hub started, nobody arrived: past the deadline, red
+    expect(tile).to_have_attribute("data-status", "uncovered")
+    expect(tile.locator(".status-word")).to_contain_text("无人顶岗")
+    expect(tile.locator(".fact-clerk dd")).to_have_text("—")  # nobody serves
 
     timer = TextTimer(page, "#window-1 .status-word", "在岗")
     api(type="presence.set", window=1, post="A", state="present")

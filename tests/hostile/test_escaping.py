@@ -164,7 +164,7 @@ def rendered(hub: Hub) -> list[tuple[str, str]]:
     pages += [f"/halls/t/windows/{n}?token={ADMIN}" for n in (1, 2, 3)]
     pages += [f"/halls/t/director?token={ADMIN}", f"/halls/t/kiosk?token={ADMIN}"]
     pages += [f"/halls/t/tickets/{n}" for n in [*tickets, number["number"]]]
-    with httpx.Client(base_url=hub.url, timeout=10) as c:
+    with httpx.Client(base_url=hub.url, timeout=10, follow_redirects=True) as c:
         for lang in ("zh", "en"):
             for path in pages:
                 sep = "&" if "?" in path else "?"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -43,6 +44,7 @@ def login(hub: Hub, staff: str, pin: str) -> httpx.Response:
 
 
 def test_health_halls_state_openapi(hub: Hub) -> None:
+    # (the test hall ignores the national calendar: no warning of its data ending)
     assert httpx.get(hub.url + "/healthz").json() == {"status": "ok", "redis": "up", "reader": "up"}
     halls = httpx.get(hub.url + "/api/halls").json()
     assert halls == {"halls": [{"id": "t", "name": "测试大厅", "timezone": "Asia/Shanghai"}]}
@@ -59,8 +61,16 @@ def test_health_halls_state_openapi(hub: Hub) -> None:
     }
     assert s["open"] is True and s["at"].endswith("+08:00")
     w = s["windows"][0]
-    assert set(w) == {"number", "name", "status", "services", "a", "b", "serving", "waiting"}
+    assert set(w) == {
+        "number", "name", "status", "serving_status", "services", "a", "b", "serving",
+        "waiting", "arrived",
+    }  # fmt: skip
     assert set(w["a"]) >= {"staff", "name", "state", "since"}
+    assert w["a"]["since"] is None  # public: no minutes to count (public_detail = false)
+    with hub.client() as admin:
+        detail = admin.get("/api/halls/t/state").json()
+    assert set(detail) >= {*s, "alerts", "leaves"}
+    assert detail["windows"][0]["a"]["since"] and "cover" in detail["windows"][0]
     assert set(s["occupancy"]) == {
         "in_hall", "waiting", "being_served", "staffed_windows", "open_windows", "windows"
     }  # fmt: skip
@@ -249,7 +259,30 @@ def test_kiosk_issue_returns_what_the_ticket_prints(hub: Hub) -> None:
     view = second["ticket_view"]
     assert first["ticket_view"]["ahead"] == 0
     assert (view["number"], view["ahead"], view["windows"]) == ("A002", 1, [1, 2])
-    assert view["url"].endswith("/halls/t/tickets/A002")
+    day = datetime.fromisoformat(second["events"][-1]["ticket"]["issued_at"]).date()
+    assert view["url"].startswith(f"{hub.url}/halls/t/tickets/{day}/A002?k=")  # its day, its key
     qr = httpx.get(hub.url + view["qr_url"])
     assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
     assert qr.text.lstrip().startswith("<svg")
+    # without the key nobody gets the QR (it carries the key)
+    assert httpx.get(hub.url + view["qr_url"].split("?")[0]).status_code == 403
+    old = httpx.get(f"{hub.url}/halls/t/tickets/A002?k=x", follow_redirects=False)
+    assert old.headers["location"] == f"/halls/t/tickets/{day}/A002?k=x"
+
+
+def test_a_resident_rates_their_ticket_with_its_key_and_staff_cannot(hub: Hub) -> None:
+    with hub.client(device_token(hub, "kiosk")) as kiosk:
+        view = command(kiosk, {"type": "ticket.issue", "service": "A"}).json()["ticket_view"]
+    key = view["url"].split("?k=")[1]
+    path = view["url"].split("?")[0].removeprefix(hub.url)
+    with hub.client() as admin:
+        command(admin, {"type": "ticket.call", "window": 1})
+        command(admin, {"type": "ticket.finish", "window": 1})
+    rate = f"/api{path}/rating"
+    r = httpx.post(hub.url + rate, json={"key": "wrong", "window": 1, "score": 1})
+    assert (r.status_code, r.json()["error"]) == (403, "forbidden")
+    r = httpx.post(hub.url + rate, json={"key": key, "window": 1, "score": 4})
+    (given,) = r.json()["events"]
+    assert (given["type"], given["score"], given["source"]) == ("rating.given", 4, "ticket")
+    r = httpx.post(hub.url + rate, json={"key": key, "window": 1, "score": 5})
+    assert (r.status_code, r.json()["error"]) == (409, "already_rated")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -55,6 +57,15 @@ def _tokens(hub: Hub) -> dict[str, str | None]:
 
 PRESENT = {"type": "presence.set", "window": 1, "post": "A", "state": "present"}
 ISSUE = {"type": "ticket.issue", "service": "B"}
+RATE = {"type": "rating.give", "window": 1, "score": 5}  # staff may not rate; nothing finished
+LEAVE = {
+    "type": "leave.register",
+    "staff": "a2",
+    "kind": "training",
+    "from": "2030-01-07T08:00:00+08:00",
+    "until": "2030-01-07T12:00:00+08:00",
+}
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # the test hall's day
 
 # (method, path, body): expected status for each role, in ROLES order
 HTTP: list[tuple[str, str, Any, tuple[int, ...]]] = [
@@ -66,8 +77,18 @@ HTTP: list[tuple[str, str, Any, tuple[int, ...]]] = [
     ("GET", "/api/halls/t/events", None, (401, 403, 403, 403, 403, 200, 200)),
     ("POST", "/api/halls/t/commands", PRESENT, (401, 403, 403, 200, 403, 200, 200)),
     ("POST", "/api/halls/t/commands", ISSUE, (401, 403, 200, 200, 200, 200, 200)),
+    ("POST", "/api/halls/t/commands", RATE, (401, 403, 403, 403, 403, 403, 409)),
+    ("POST", "/api/halls/t/commands", LEAVE, (401, 403, 403, 403, 403, 200, 200)),
+    # the resident's rating: the ticket's key is the right, whoever else asks (403 without)
+    (
+        "POST",
+        f"/api/halls/t/tickets/{TODAY}/A001/rating",
+        {"key": "x", "window": 1, "score": 5},
+        (403,) * 7,
+    ),
     ("GET", "/halls/t/wall", None, (200,) * 7),
-    ("GET", "/halls/t/tickets/A001", None, (200,) * 7),
+    ("GET", "/halls/t/tickets/A001", None, (303,) * 7),  # to today's page of that number
+    ("GET", f"/halls/t/tickets/{TODAY}/A001", None, (200,) * 7),
     ("GET", "/halls/t/kiosk", None, (401, 401, 200, 401, 401, 401, 200)),
     ("GET", "/halls/t/windows/1", None, (303, 303, 303, 200, 303, 200, 200)),
     ("GET", "/halls/t/director", None, (303, 303, 303, 303, 303, 200, 200)),
@@ -78,6 +99,7 @@ SOCKETS: list[tuple[str, tuple[str | int, ...]]] = [
     ("/ws/halls/t/events", (4401, 4403, 4403, 4403, 4403, "ok", "ok")),
     ("/ws/halls/t/view/wall", ("ok",) * 7),
     ("/ws/halls/t/view/ticket-A001", ("ok",) * 7),
+    (f"/ws/halls/t/view/ticket-{TODAY}-A001", ("ok",) * 7),
     ("/ws/halls/t/view/director", (4401, 4403, 4403, 4403, 4403, "ok", "ok")),
     ("/ws/halls/t/view/window-1", (4401, 4403, 4403, "ok", 4403, "ok", "ok")),
 ]
@@ -100,8 +122,15 @@ def test_http(
         url += f"?token={token}"  # a device page takes its token in the address
     with hub.client(token) as c:
         r = c.request(method, url, json=body, follow_redirects=False)
+    if body is LEAVE and r.status_code == 200:  # leave the hall as it was for the next role
+        (registered,) = r.json()["events"]
+        cancel = {"type": "leave.cancel", "leave": registered["leave"]}
+        with hub.client(ADMIN) as c:
+            assert c.post("/api/halls/t/commands", json=cancel).status_code == 200
     assert r.status_code == expected[ROLES.index(role)], r.text[:200]
-    if r.status_code == 303:
+    if r.status_code == 303 and "/tickets/" in path:
+        assert r.headers["location"] == f"/halls/t/tickets/{TODAY}/A001"
+    elif r.status_code == 303:
         assert r.headers["location"].startswith("/login?next=")
 
 

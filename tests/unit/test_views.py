@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,6 +35,7 @@ from hall.kiosk import (
 )
 from hall.kiosk.contexts import PageContext
 from hall.kiosk.render import Memo
+from hall.kiosk.resident import Fate
 
 TZ = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 11, 27, 10, 42, tzinfo=TZ)  # a Friday, winter hours
@@ -88,7 +89,7 @@ def ticket(
 def build_state(hall: HallConfig, now: datetime, plan: dict[int, dict[str, Any]]) -> dict:
     """`plan[n]`: status, a/b (state, minutes ago, reason), serving ticket; tickets in
     `queue` are made from each window's `waiting` list."""
-    windows, called, waiting = [], [], []
+    windows, called, waiting, alerts = [], [], [], []
     for w in hall.windows:
         p = plan[w.number]
         a_state, a_ago, reason = p.get("a", ("off", 120, ""))
@@ -98,6 +99,9 @@ def build_state(hall: HallConfig, now: datetime, plan: dict[int, dict[str, Any]]
             called.append(serving)
         mine = p.get("queue", [])
         waiting.extend(mine)
+        # the cover rule as the core keeps it: the B-post told at once, the deadline after
+        unattended = p["status"] in ("away", "uncovered", "unstaffed") and a_state != "present"
+        deadline = datetime.fromisoformat(at(now, a_ago)) + hall.rules.cover_after
         windows.append(
             {
                 "number": w.number,
@@ -108,8 +112,28 @@ def build_state(hall: HallConfig, now: datetime, plan: dict[int, dict[str, Any]]
                 "b": post(hall, w.b, b_state, at(now, b_ago)),
                 "serving": serving,
                 "waiting": len(mine),
+                "arrived": a_state != "off",
+                "cover": {
+                    "needed": unattended,
+                    "deadline": deadline.isoformat() if unattended else None,
+                    "requested": p["status"] == "uncovered",
+                    "escalated": False,
+                    "since": at(now, a_ago) if unattended else None,
+                },
             }
         )
+        if p["status"] == "uncovered":
+            alerts.append(
+                {
+                    "id": f"uncovered-{w.number}-1",
+                    "kind": "uncovered",
+                    "since": deadline.isoformat(),
+                    "window": w.number,
+                    "staff": w.b,
+                    "a_staff": w.a,
+                    "escalated": True,
+                }
+            )
     queue = called + waiting
     staffed = sum(1 for w in windows if w["status"] in ("staffed", "covered"))
     return {
@@ -120,6 +144,7 @@ def build_state(hall: HallConfig, now: datetime, plan: dict[int, dict[str, Any]]
         "open": now.hour < 17 or (now.hour == 17 and now.minute < 30),
         "windows": windows,
         "queue": queue,
+        "alerts": alerts,
         "occupancy": {
             "in_hall": len(queue),
             "waiting": len(waiting),
@@ -373,13 +398,13 @@ def test_fragment_ids_per_view(hall: HallConfig, renderer: Renderer) -> None:
         "occupancy",
     ]
     tablet = renderer.fragments("tablet", tablet_context(hall, state, 3, None, ZH, MORNING))
-    assert list(tablet) == ["window-3", "cover-alert", "posts", "serving", "queue-3"]
+    assert list(tablet) == ["window-3", "cover-needs", "posts", "serving", "queue-3"]
     director = renderer.fragments("director", director_context(hall, state, events, ZH, MORNING))
     assert list(director) == [
         "clock-hours",
+        "alerts",
         "occupancy",
         *windows,
-        "alerts",
         "counters",
         "timeline",
     ]
@@ -445,7 +470,7 @@ def test_wall_tiles_show_each_status(hall: HallConfig, renderer: Renderer) -> No
     lunch = datetime(2026, 11, 27, 12, 30, tzinfo=TZ)
     state = build_state(hall, lunch, {n: {"status": "closed"} for n in range(1, 8)})
     tile = renderer.fragments("wall", wall_context(hall, state, [], ZH, lunch))["window-7"]
-    assert "休息中" in tile and "14:30 开放" in tile  # a closed window says when it opens
+    assert "午休" in tile and "14:30 开放" in tile  # a closed window says when it opens
 
 
 def test_wall_calls_and_extended_banner(hall: HallConfig, renderer: Renderer) -> None:
@@ -476,31 +501,28 @@ def test_spoken_call_and_clips() -> None:
         assert (audio / f"{clip}.ogg").is_file(), clip
 
 
-def test_tablet_cover_alert_and_buttons(hall: HallConfig) -> None:
+def test_tablet_cover_needs_and_buttons(hall: HallConfig, renderer: Renderer) -> None:
     state = morning_state(hall)
     uncovered = tablet_context(hall, state, 3, "liu-wenzhi", ZH, MORNING)
-    assert uncovered.cover_alert.active
-    assert uncovered.cover_alert.buttons[0].command == "cover.start"
+    # every window needing its B-post is listed, each for its own B-post's eyes
+    needs = {n.window: n for n in uncovered.needs}
+    assert sorted(needs) == [2, 3, 5]
+    assert (needs[3].staff, needs[3].requested) == ("liu-wenzhi", True)
+    assert (needs[2].requested, needs[2].deadline) == (False, "10:46")
+    frag = renderer.fragments("tablet", uncovered)["cover-needs"]
+    assert 'data-staff="liu-wenzhi"' in frag and 'data-command="cover.start"' in frag
     assert [r.number for r in uncovered.queue] == ["C004", "C005", "C006", "C007"]
     covered = tablet_context(hall, state, 4, "cai-wenkeng", ZH, MORNING)
-    assert not covered.cover_alert.active
+    assert 4 not in {n.window for n in covered.needs}  # covered: nothing needed
     assert covered.posts[1].buttons[-1].command == "cover.end"
+    present = covered.posts[1].buttons[0]
+    assert (present.command, present.disabled) == ("presence.set", True)  # end cover instead
     assert [r.number for r in covered.queue] == ["E006", "A016"]
     assert covered.queue[1].transferred
     call = covered.serving.buttons[0]
     assert call.command == "ticket.call" and call.disabled  # a ticket is at the window
     staffed = tablet_context(hall, state, 7, "wu-guohao", ZH, MORNING)
     assert not staffed.serving.buttons[0].disabled
-    assert not tablet_context(hall, state, 2, None, ZH, MORNING).cover_alert.active
-
-
-def test_unstaffed_window_asks_for_cover_after_cover_after(hall: HallConfig) -> None:
-    opening = datetime(2026, 11, 27, 8, 5, tzinfo=TZ)
-    state = build_state(hall, opening, {n: {"status": "unstaffed"} for n in range(1, 8)})
-    assert not tablet_context(hall, state, 5, None, ZH, opening).cover_alert.active
-    later = opening + timedelta(minutes=6)
-    state = build_state(hall, later, {n: {"status": "unstaffed"} for n in range(1, 8)})
-    assert tablet_context(hall, state, 5, None, ZH, later).cover_alert.active
 
 
 def test_kiosk_issuing_and_closed(hall: HallConfig, renderer: Renderer) -> None:
@@ -519,11 +541,12 @@ def test_kiosk_issuing_and_closed(hall: HallConfig, renderer: Renderer) -> None:
 
 def test_ticket_view_for_the_kiosk(hall: HallConfig) -> None:
     state = morning_state(hall)
-    view = ticket_view(hall, state, "C006", MORNING, base_url="http://hall.local/")
+    view = ticket_view(hall, state, "C006", MORNING, base_url="http://hall.local/", key="k1")
     assert view["number"] == "C006" and view["service_name"] == "卫生计生"
     assert view["ahead"] == 2 and view["windows"] == [3]
-    assert view["url"] == "http://hall.local/halls/kaiyuan/tickets/C006"
-    assert view["qr_url"] == "/halls/kaiyuan/tickets/C006/qr.svg"
+    # the ticket's day is in its link, so yesterday's C006 never shows today's
+    assert view["url"] == "http://hall.local/halls/kaiyuan/tickets/2026-11-27/C006?k=k1"
+    assert view["qr_url"] == "/halls/kaiyuan/tickets/2026-11-27/C006/qr.svg?k=k1"
     assert view["wait_minutes"] == 16  # 2 ahead x 8 min, window 3 unattended: counted as 1
     assert view["issued_at"] == "10:31"
     msgspec.json.encode(view)  # goes into the JSON response as it is
@@ -537,15 +560,25 @@ def test_ticket_view_for_the_kiosk(hall: HallConfig) -> None:
 def test_resident_ticket_page(hall: HallConfig, renderer: Renderer) -> None:
     state = morning_state(hall)
 
-    def status(number: str, lang: str = ZH) -> str:
-        ctx = ticket_context(hall, state, number, lang, MORNING)
+    today = MORNING.date()
+
+    def status(number: str, lang: str = ZH, fate: Fate | None = None, day: date = today) -> str:
+        ctx = ticket_context(hall, state, number, lang, MORNING, day=day, today=today, fate=fate)
         return renderer.fragments("ticket", ctx)["ticket-status"]
 
     assert "前面还有 2 人" in status("C006")
     assert "下一位就是您" in status("C004")
     assert "请到 1 号窗口" in status("A012")
-    assert "已办结" in status("A001")
+    assert "已转至 4 号窗口" in status("A016")
     assert "Please go to window 1" in status("A012", EN)
+    at = "2026-11-27T09:00:00+08:00"
+    assert "已办结" in status("A001", fate=Fate("ticket.finished", 1, at))
+    gone = status("A002", fate=Fate("ticket.no_show", 1, at))
+    assert "已过号" in gone and "请到 1 号窗口询问" in gone
+    assert "窗口已关闭" in status("A003", fate=Fate("ticket.closed", 1, at))
+    assert "无此号" in status("A099")  # never issued today: not "已办结"
+    yesterday = status("C006", day=today - timedelta(days=1))
+    assert "2026-11-26 的号票，今日无效" in yesterday and "前面还有" not in yesterday
 
 
 def test_director_counters_alerts_and_timeline(hall: HallConfig, renderer: Renderer) -> None:
@@ -556,19 +589,17 @@ def test_director_counters_alerts_and_timeline(hall: HallConfig, renderer: Rende
     assert counts.avg_service_minutes == 10.0
     assert (counts.absences, counts.late, counts.avg_rating) == (1, 1, 5.0)
     ctx = director_context(hall, morning_state(hall), events, ZH, MORNING)
-    kinds = [a.kind for a in ctx.alerts]
-    assert kinds == [
-        "ev-ticket-overdue",
-        "ev-cover-escalated",
-        "ev-cover-requested",
-        "ev-absence-recorded",
-    ]
+    (alert,) = ctx.alerts.current  # derived from the state: what is wrong now
+    assert (alert.kind, alert.window, alert.escalated, alert.acked) == ("uncovered", 3, True, "")
+    (record,) = ctx.alerts.records  # the day's lateness, with what happened
+    assert "离岗 15 分钟" in record.text and "期间无人顶岗" in record.text
     assert ctx.timeline[0].kind == "ev-ticket-finished"
     assert len(ctx.timeline) == len(events)
     frags = renderer.fragments("director", ctx)
-    assert "C004 号已等候超过 30 分钟" in frags["alerts"]
+    assert "3 号窗口无人顶岗：已通知B岗 刘文智" in frags["alerts"]
+    assert 'href="/halls/kaiyuan/windows/3"' in frags["alerts"]
+    assert 'data-command="alert.ack"' in frags["alerts"]
     assert "按迟到处理" in frags["alerts"]
-    assert "刘文智" in frags["alerts"]
     many = events * 10
     assert len(director_context(hall, morning_state(hall), many, ZH, MORNING).timeline) == 50
 
@@ -604,7 +635,7 @@ def test_catalog_is_complete() -> None:
     assert set(CATALOG[ZH]) == set(CATALOG[EN])
     fields = re.compile(r"{(\w+)")
     for key, zh in CATALOG[ZH].items():
-        if key == "date.line":  # English names the month, Chinese numbers it
+        if key.startswith("date."):  # English names the month, Chinese numbers it
             continue
         assert set(fields.findall(zh)) == set(fields.findall(CATALOG[EN][key])), key
         assert zh.strip() and CATALOG[EN][key].strip(), key
