@@ -260,3 +260,25 @@ def test_a_transferred_ticket_is_not_flagged_overdue_back_in_time() -> None:
     d.tick("09:41")
     (overdue,) = [e for e in d.log if plain(e)["type"] == "ticket.overdue"]
     assert plain(overdue)["at"] == "2026-11-30T09:40:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("day", "opens"),
+    [
+        (date(2026, 10, 1), False),  # Thursday, National Day: no opening, nobody told to cover
+        (date(2026, 10, 10), True),  # Saturday, a make-up working day (调休): a normal day
+        (date(2026, 10, 17), False),  # an ordinary Saturday
+    ],
+)
+def test_national_holidays_and_make_up_days(day: date, opens: bool) -> None:
+    d = Day(make_hall(holidays="cn"), start="07:00", day=day)
+    d.tick("23:00")
+    assert ("hall.opened" in d.types()) is opens
+    assert ("cover.needed" in d.types()) is opens  # no cover asked for on a holiday
+    if not opens:
+        with pytest.raises(Refused) as err:
+            d.do("09:00", "kiosk", "ticket.issue", service="A")
+        assert err.value.code == "hall_closed"
+        from hall.core.alerts import current
+
+        assert current(d.hall, d.state) == []
