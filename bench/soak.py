@@ -49,7 +49,7 @@ import msgspec
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from hall.auth import device_claims
+from hall.store.credentials import Credentials, device_claims
 from hall.config import HallConfig, default_hall_path, load_halls
 from hall.core import Actor, Command, DomainError, State, encode_command, initial_state
 from hall.demo import HALL, Resident, Simulation, demo_day, demo_start, draw_residents
@@ -271,13 +271,14 @@ def slope_mib_per_min(samples: list[tuple[float, int]]) -> float:
 
 async def prepare(url: str, hall: HallConfig) -> dict[str, str]:
     """A PIN for every staff member and a kiosk token; returns the device tokens."""
-    store = Store(url)
+    credentials = Credentials(url)
     try:
-        await asyncio.gather(*(store.set_pin(hall.id, s.id, PIN) for s in hall.staff))
-        kiosk = await store.issue_token(hall.id, device_claims(hall.id, "kiosk", None), 86_400)
+        await asyncio.gather(*(credentials.set_pin(hall.id, s.id, PIN) for s in hall.staff))
+        claims = device_claims(hall.id, "kiosk", None)
+        kiosk = await credentials.issue_token(hall.id, claims, 86_400)
         return {"kiosk": kiosk, "admin": ADMIN}
     finally:
-        await store.close()
+        await credentials.close()
 
 
 def busier(

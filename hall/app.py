@@ -14,23 +14,22 @@ from starlette.routing import BaseRoute, Match, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from hall import api, pages
-from hall.auth import TicketKeys, TokenBuckets
 from hall.config import HallConfig, load_halls
-from hall.engine import Clock, Engine, system_clock
-from hall.errors_http import HANDLERS
-from hall.inbox import InboxApplier
+from hall.engine import Clock, Engine, InboxApplier, run_ticker, system_clock
 from hall.kiosk import Renderer
 from hall.kiosk.director import SystemAlert
+from hall.live.channels import Channels
 from hall.live.hub import Live
 from hall.live.sockets import events_socket, view_socket
-from hall.live.views import Views
+from hall.runtime import Runtime
 from hall.schedule import calendar_gap, hall_day
-from hall.services import Services
 from hall.settings import Settings
+from hall.store.credentials import Credentials, TicketKeys
 from hall.store.reader import InboxConsumer
 from hall.store.store import Store
-from hall.ticker import run_ticker
+from hall.web.auth import TokenBuckets
+from hall.web.errors import HANDLERS
+from hall.web.routes import routes as http_routes
 
 
 def hall_version() -> str:
@@ -40,7 +39,7 @@ def hall_version() -> str:
         return "0+unknown"
 
 
-Background = Callable[[Services], Coroutine[Any, Any, None]]
+Background = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
 def _system_alerts(engine: Engine, hall: str) -> tuple[SystemAlert, ...]:
@@ -64,52 +63,61 @@ def create_app(
     background: Sequence[Background] = (),
 ) -> Starlette:
     """`clock` replaces the system clock (the demo's simulated day); each `background`
-    coroutine runs in the lifespan's task group with the hub's services."""
+    coroutine runs in the lifespan's task group with the hub's runtime."""
     halls = halls if halls is not None else load_halls(settings.config)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = Store(settings.redis_url, retention_ms=settings.retention_days * 86_400_000)
-        engine = Engine(halls, store, clock or system_clock(settings.clock_offset))
-        live = Live(engine, settings.redis_url)
-        renderer = Renderer()
-        views = Views(renderer, engine.clock, lambda hall: _system_alerts(engine, hall))
-        live.on_new_feed.append(views.attach)
-        engine.on_lost.append(views.refresh_hall)
-        applier = InboxApplier(engine, store, settings.admin_token)
-        consumer = InboxConsumer(settings.redis_url, list(halls), settings.hub_name, applier)
-        rate, per = settings.command_rate
-        services = app.state.services = Services(
-            settings=settings,
-            halls=halls,
-            store=store,
-            engine=engine,
-            live=live,
-            inbox=consumer,
-            views=views,
-            renderer=renderer,
-            buckets=TokenBuckets(rate, per),
-            ticket_keys=TicketKeys(store),
-            version=hall_version(),
-        )
+        hub = app.state.runtime = _runtime(settings, halls, clock)
         try:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(live.run)
-                tg.start_soon(consumer.run)
-                tg.start_soon(run_ticker, engine, settings.ticker_interval)
+                tg.start_soon(hub.live.run)
+                tg.start_soon(hub.inbox.run)
+                tg.start_soon(run_ticker, hub.engine, settings.ticker_interval)
                 for task in background:
-                    tg.start_soon(task, services)
+                    tg.start_soon(task, hub)
                 yield
                 tg.cancel_scope.cancel()
         finally:
-            await store.close()
+            await hub.store.close()
+            await hub.credentials.close()
 
     sockets = [
         WebSocketRoute("/ws/halls/{hall}/events", events_socket),
         WebSocketRoute("/ws/halls/{hall}/view/{view}", view_socket),
     ]
-    routes: list[BaseRoute] = [*api.routes, *sockets, *pages.routes]
+    routes: list[BaseRoute] = [*http_routes, *sockets]
     return HallApp(sockets, routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
+
+
+def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | None) -> Runtime:
+    """The hub's parts, wired: the write path, the live edge that follows the log, the
+    screens' channels, and what the HTTP edge keeps."""
+    store = Store(settings.redis_url, retention_ms=settings.retention_days * 86_400_000)
+    credentials = Credentials(settings.redis_url)
+    engine = Engine(halls, store, clock or system_clock(settings.clock_offset))
+    live = Live(halls, store, engine.current, settings.redis_url)
+    renderer = Renderer()
+    channels = Channels(renderer, engine.clock, lambda hall: _system_alerts(engine, hall))
+    live.on_new_feed.append(channels.attach)
+    engine.on_lost.append(channels.refresh_hall)
+    applier = InboxApplier(engine, store, credentials, settings.admin_token)
+    consumer = InboxConsumer(settings.redis_url, list(halls), settings.hub_name, applier)
+    rate, per = settings.command_rate
+    return Runtime(
+        settings=settings,
+        halls=halls,
+        store=store,
+        credentials=credentials,
+        engine=engine,
+        live=live,
+        inbox=consumer,
+        channels=channels,
+        renderer=renderer,
+        buckets=TokenBuckets(rate, per),
+        ticket_keys=TicketKeys(credentials),
+        version=hall_version(),
+    )
 
 
 class HallApp(Starlette):

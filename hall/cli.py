@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import re
-import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
 import click
 
-from hall.auth import DEVICE_ROLES, device_claims
 from hall.config import ConfigError, HallConfig, default_hall_path, load_halls, parse_duration
 from hall.settings import Settings
-from hall.store.embedded import EmbeddedRedis, answers
+from hall.store.credentials import DEVICE_ROLES, Credentials, device_claims
+from hall.store.embedded import redis_for
 from hall.store.errors import StoreError
-from hall.store.store import Store
 
 T = TypeVar("T")
 PIN = re.compile(r"\A\d{4,8}\Z")
@@ -54,30 +50,15 @@ def _halls(config: Path | None) -> dict[str, HallConfig]:
         raise click.ClickException(str(e)) from None
 
 
-@contextmanager
-def _redis(redis_url: str | None, data: Path) -> Iterator[str]:
-    """The Redis to use: the given URL, the embedded one already running under `data`, or a
-    new embedded one started for the duration (and stopped after)."""
-    if redis_url:
-        yield redis_url
-        return
-    server = EmbeddedRedis(data)
-    if answers(server.url):
-        yield server.url
-        return
-    with server:
-        yield server.url
-
-
-def _run(url: str, work: Callable[[Store], Awaitable[T]]) -> T:
+def _run(url: str, work: Callable[[Credentials], Awaitable[T]]) -> T:
     async def main() -> T:
-        store = Store(url)
+        credentials = Credentials(url)
         try:
-            return await work(store)
+            return await work(credentials)
         except StoreError as e:
             raise click.ClickException(f"Redis at {url}: {e}") from None
         finally:
-            await store.close()
+            await credentials.close()
 
     return asyncio.run(main())
 
@@ -105,45 +86,18 @@ def serve(
     config: Path | None, host: str, port: int, redis_url: str | None, data: Path, log_level: str
 ) -> None:
     """Run a hub. Several hubs with one --redis cooperate."""
-    import uvicorn
-
-    from hall.app import create_app
-    from hall.live.protocol import HallWebSocketProtocol
+    from hall.server import serve as serve_hub
 
     halls = _halls(config)
-    # uvicorn re-raises SIGTERM after its graceful shutdown; make that unwind our context
-    # managers (stopping the embedded Redis) instead of killing the process outright.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with _redis(redis_url, data) as url:
+    with redis_for(redis_url, data) as url:
         settings = Settings.from_env(
             config=config or default_hall_path(),
             redis_url=url,
             data_dir=data,
             public_url=os.environ.get("HALL_PUBLIC_URL") or f"http://{host}:{port}",
         )
-        app = create_app(settings, halls)
         click.echo(f"hall: serving {', '.join(halls)} on http://{host}:{port} (Redis {url})")
-        # Thousands of long-lived sockets make the cyclic GC walk a large, stable heap again
-        # and again (45% of a reconnect storm): freeze what exists, collect less often.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(50_000, 20, 100)
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level=log_level,
-            # uvicorn's websockets-sansio protocol, letting the fan-out write each event's
-            # frame, built once, to every caught-up socket's transport (hall.live.protocol)
-            ws=HallWebSocketProtocol,
-            ws_max_size=64 * 1024,  # a bigger frame closes the socket with 1009
-            ws_per_message_deflate=False,  # fan-out sends the same bytes to all: no deflate
-            ws_ping_interval=settings.ws_ping,
-            ws_ping_timeout=settings.ws_ping,  # half-open sockets are dropped
-            timeout_graceful_shutdown=5,
-            backlog=8192,  # a reconnect storm must not overflow the accept queue
-            proxy_headers=True,
-        )
+        serve_hub(settings, halls, host, port, log_level)
 
 
 @main.command()
@@ -165,7 +119,7 @@ def pin(
         value = sys.stdin.readline().strip()
     if not PIN.match(value):
         raise click.ClickException("a PIN is 4 to 8 digits")
-    with _redis(redis_url, data) as url:
+    with redis_for(redis_url, data) as url:
         _run(url, lambda store: store.set_pin(hall_id, staff_id, value))
     click.echo(f"PIN set for {staff_id} in {hall_id}", err=True)
 
@@ -199,7 +153,7 @@ def token(
     if role == "rating" and (window is None or hall.window(window) is None):
         raise click.UsageError("a rating pad needs --window with one of the hall's windows")
     ttl = _ttl(expires)
-    with _redis(redis_url, data) as url:
+    with redis_for(redis_url, data) as url:
         value = _run(
             url, lambda s: s.issue_token(hall_id, device_claims(hall_id, role, window), ttl)
         )
@@ -223,7 +177,7 @@ def _ttl(expires: str | None) -> int | None:
 @click.pass_context
 def revoke(ctx: click.Context, value: str) -> None:
     """End a token at once, on every hub."""
-    with _redis(ctx.obj["redis_url"], ctx.obj["data"]) as url:
+    with redis_for(ctx.obj["redis_url"], ctx.obj["data"]) as url:
         ended = _run(url, lambda s: s.revoke_token(value))
     if not ended:
         raise click.ClickException("no such token (already revoked or expired?)")

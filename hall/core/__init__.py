@@ -2,7 +2,7 @@
 
 from hall.core.commands import AnyCommand, Command, Tick, decode_command, encode_command
 from hall.core.decide import advance, decide, execute
-from hall.core.errors import DomainError, Forbidden, Invalid, NotFound, Refused
+from hall.core.errors import DomainError, Forbidden, Invalid, NotFound, Refused, Unauthorized
 from hall.core.events import AnyEvent, Event, decode_event, encode_event, event_type
 from hall.core.evolve import evolve, fold, initial_state
 from hall.core.model import ADMIN, SYSTEM, Actor, State
@@ -23,6 +23,7 @@ __all__ = [
     "Refused",
     "State",
     "Tick",
+    "Unauthorized",
     "advance",
     "decide",
     "decode_command",

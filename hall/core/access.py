@@ -1,7 +1,10 @@
 """Who may do what, and whether what they name exists (403 before 404, as the contract
-orders the checks)."""
+orders the checks): commands, screens, the event log; and who a token's claims are."""
 
 from __future__ import annotations
+
+import hmac
+from typing import Any
 
 from hall.config import HallConfig
 from hall.core import commands as cmds
@@ -67,3 +70,49 @@ def _check_rating(actor: Actor, number: int) -> None:
 
 def _tag(cmd: cmds.Command) -> str:
     return str(cmd.__struct_config__.tag)
+
+
+# -- screens and the log -------------------------------------------------------------------
+
+PUBLIC_PAGES = ("wall", "ticket")
+
+
+def may_view(hall: HallConfig, page: str, window: int | None, actor: Actor | None) -> bool:
+    """Whether `actor` (None: anonymous) may look at a screen: `page` is its template set
+    (wall, director, tablet, ticket), `window` a tablet's window."""
+    if page in PUBLIC_PAGES:
+        return True
+    if actor is None:
+        return False
+    if actor.kind in ("admin", "director"):
+        return True
+    if page == "tablet" and actor.kind == "clerk":
+        w = hall.window(window or 0)
+        return w is not None and actor.staff in (w.a, w.b)
+    return False
+
+
+def check_log_reader(actor: Actor) -> None:
+    if actor.kind not in ("admin", "director", "integration"):
+        raise Forbidden("reading the event log needs a director, admin or integration token")
+
+
+# -- tokens --------------------------------------------------------------------------------
+
+
+def actor_of(claims: dict[str, Any]) -> Actor:
+    """The actor a token's claims (`hall.store.credentials`) name."""
+    kind = claims["kind"]
+    if kind in ("clerk", "director", "supervisor"):
+        return Actor(kind, staff=claims["staff"])
+    return Actor(kind, window=claims.get("window"))
+
+
+def check_token_hall(claims: dict[str, Any], hall: str) -> None:
+    if claims.get("hall") != hall:
+        raise Forbidden(f"this token belongs to hall {claims.get('hall')}, not {hall}")
+
+
+def is_admin(token: str, admin_token: str | None) -> bool:
+    """The operator's token (`HALL_ADMIN_TOKEN`), compared in constant time."""
+    return bool(admin_token) and hmac.compare_digest(token.encode(), str(admin_token).encode())

@@ -28,6 +28,15 @@ class Invalid(DomainError):
     status = 400
 
 
+class Unauthorized(DomainError):
+    """401: no credentials, or ones that are unknown, expired or revoked."""
+
+    status = 401
+
+    def __init__(self, message: str) -> None:
+        super().__init__("unauthorized", message)
+
+
 class Forbidden(DomainError):
     status = 403
 

@@ -241,6 +241,7 @@ AnyEvent = (
     | DayStarted
 )
 EVENT_TYPES: tuple[str, ...] = tuple(e.__struct_config__.tag for e in AnyEvent.__args__)
+CALL_TYPES = ("ticket.called", "ticket.recalled")  # a ticket announced at a window
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(AnyEvent)

@@ -22,10 +22,11 @@ from hall.kiosk.contexts import (
     login_context,
     tablet_context,
     ticket_context,
-    ticket_view,
+    ticket_slip,
     wall_context,
 )
 from hall.kiosk.counters import DayCounts, average_service_minutes, count_day
+from hall.kiosk.kiosk import slip_for
 from hall.kiosk.paths import static_dir, templates_dir
 from hall.kiosk.qr import qr_svg
 from hall.kiosk.render import PAGES, Renderer, make_environment
@@ -51,11 +52,12 @@ __all__ = [
     "login_context",
     "make_environment",
     "qr_svg",
+    "slip_for",
     "speech",
     "static_dir",
     "tablet_context",
     "templates_dir",
     "ticket_context",
-    "ticket_view",
+    "ticket_slip",
     "wall_context",
 ]

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from hall.config import HallConfig
+from hall.core.events import CALL_TYPES
 from hall.kiosk.common import Labeller, Text, epoch_ms, hhmm, parse_at
 
-CALL_TYPES = ("ticket.called", "ticket.recalled")
 RECENT_CALLS = 6
 _DIGITS = "零一二三四五六七八九"
 

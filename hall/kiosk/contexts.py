@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hall.kiosk.common import PageInfo, Part, Text
 from hall.kiosk.director import DirectorContext, director_context
-from hall.kiosk.kiosk import KioskContext, kiosk_context, ticket_view
+from hall.kiosk.kiosk import KioskContext, kiosk_context, ticket_slip
 from hall.kiosk.login import KioskSetupContext, LoginContext, kiosk_setup_context, login_context
 from hall.kiosk.resident import TicketContext, ticket_context
 from hall.kiosk.tablet import TabletContext, tablet_context
@@ -38,6 +38,6 @@ __all__ = [
     "login_context",
     "tablet_context",
     "ticket_context",
-    "ticket_view",
+    "ticket_slip",
     "wall_context",
 ]

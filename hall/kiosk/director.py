@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hall.config import HallConfig
-from hall.kiosk.alertbook import Resolved
+from hall.core.alertbook import Resolved
 from hall.kiosk.common import Labeller, PageInfo, Part, Text, page_info, plain, whole_minutes
 from hall.kiosk.counters import DayCounts, count_day
 from hall.kiosk.feed import AlertItem, FeedItem, live_alerts, records, resolved_alerts, timeline

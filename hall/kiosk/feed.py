@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from hall.config import HallConfig
-from hall.kiosk.alertbook import Resolved
+from hall.core.alertbook import Resolved
 from hall.kiosk.common import (
     Labeller,
     hhmm,

@@ -1,5 +1,5 @@
 """The ticket kiosk: one button per service, then the issued ticket (filled in by the page
-script from `ticket_view`, which the command response carries)."""
+script from the slip, `ticket_view` in the `ticket.issue` answer)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from typing import Any
 from urllib.parse import quote
 
 from hall.config import HallConfig
+from hall.core.model import State
+from hall.core.public import public_state
 from hall.i18n import error_catalog
 from hall.kiosk.common import Labeller, PageInfo, Part, hhmm, page_info, parse_at, plain
 from hall.kiosk.hours import hours_today
-from hall.kiosk.positions import find_ticket, people_ahead, wait_minutes, windows_for
+from hall.kiosk.positions import find_ticket, wait_minutes
+from hall.queue.order import Place, place
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,28 +109,29 @@ def _script_strings(labels: Labeller) -> dict[str, str]:
     return {**errors, **{k: labels(k) for k in keys}}  # unformatted: "前面还有 {ahead} 人"
 
 
-def ticket_view(
+def ticket_slip(
     hall: HallConfig,
     state: Mapping[str, Any],
     number: str,
+    place: Place,
     now: datetime,
     *,
     base_url: str = "",
     key: str = "",
     service_minutes: float | None = None,
 ) -> dict[str, Any]:
-    """What the kiosk prints for a ticket just issued; the lead's `ticket.issue` handler
-    returns it as `ticket_view` beside `events`. `base_url` (the hall's public address,
-    "http://hall.local") makes the QR code's link absolute; `key` is the ticket's key, which
-    the link carries (the resident follows and rates their ticket with it);
-    `service_minutes` is today's average (see `hall.kiosk.counters`), a default is used
-    without it. KeyError when `number` is not in the queue."""
+    """What the kiosk prints for a ticket just issued: the `ticket.issue` answer carries it
+    as `ticket_view` beside `events`. `place` is where the ticket stands
+    (`hall.queue.order.place`); `base_url` (the hall's public address, "http://hall.local")
+    makes the QR code's link absolute; `key` is the ticket's key, which the link carries
+    (the resident follows and rates their ticket with it); `service_minutes` is today's
+    average (see `hall.kiosk.counters`), a default is used without it. KeyError when
+    `number` is not in the queue."""
     data = plain(state)
     ticket = find_ticket(data, number)
     if ticket is None:
         raise KeyError(f"ticket {number} is not in the queue")
-    windows = windows_for(data, ticket)
-    ahead = people_ahead(data, number) or 0
+    windows, ahead = list(place.windows), place.ahead
     day = parse_at(ticket.get("issued_at")) or now
     path = f"/halls/{quote(hall.id)}/tickets/{day.astimezone(hall.tz).date()}/{quote(number)}"
     query = f"?k={quote(key)}" if key else ""
@@ -146,3 +150,22 @@ def ticket_view(
         # The QR image is its own request (segno takes ~4 ms): the issue command stays fast.
         "qr_url": f"{path}/qr.svg{query}",
     }
+
+
+def slip_for(
+    hall: HallConfig,
+    state: State,
+    version: str,
+    number: str,
+    now: datetime,
+    *,
+    base_url: str,
+    key: str,
+) -> dict[str, Any] | None:
+    """The slip of a ticket just issued, from the hall's state (None once it is no longer
+    waiting: called already by the time we look)."""
+    where = place(state, hall.windows, number)
+    if where is None:
+        return None
+    public = public_state(hall, state, now, version, detail=False)
+    return ticket_slip(hall, public, number, where, now, base_url=base_url, key=key)

@@ -1,4 +1,5 @@
-"""Where a ticket stands in the queue, and a rough wait estimate, from the public state."""
+"""A ticket in the public state, and a rough wait estimate. Where a ticket stands (the
+people ahead, the windows that may call it) is the queue's to say: `hall.queue.order`."""
 
 from __future__ import annotations
 
@@ -16,30 +17,6 @@ def find_ticket(state: Mapping[str, Any], number: str) -> Mapping[str, Any] | No
             found: Mapping[str, Any] = ticket
             return found
     return None
-
-
-def windows_for(state: Mapping[str, Any], ticket: Mapping[str, Any]) -> list[int]:
-    """The windows that may call `ticket`: its transfer target, else those of its service."""
-    if ticket.get("window") is not None:
-        return [int(ticket["window"])]
-    service = ticket.get("service")
-    return [int(w["number"]) for w in state.get("windows", []) if service in w.get("services", [])]
-
-
-def people_ahead(state: Mapping[str, Any], number: str) -> int | None:
-    """Waiting tickets before `number` in call order that the same windows may call;
-    None when `number` is not waiting."""
-    ticket = find_ticket(state, number)
-    if ticket is None or ticket.get("status") != "waiting":
-        return None
-    mine = set(windows_for(state, ticket))
-    ahead = 0
-    for other in state.get("queue", []):
-        if other.get("number") == number:
-            break
-        if other.get("status") == "waiting" and mine & set(windows_for(state, other)):
-            ahead += 1
-    return ahead
 
 
 def wait_minutes(

@@ -11,16 +11,9 @@ from typing import Any
 
 from hall.config import HallConfig
 from hall.kiosk.common import Labeller, PageInfo, Part, page_info, plain, service_name
-from hall.kiosk.positions import find_ticket, people_ahead, wait_minutes, windows_for
-
-
-@dataclass(frozen=True, slots=True)
-class Fate:
-    """How a ticket left the queue today: finished, no-show, or closed with its window."""
-
-    kind: str  # ticket.finished | ticket.no_show | ticket.closed
-    window: int
-    at: str  # ISO time
+from hall.kiosk.positions import find_ticket, wait_minutes
+from hall.queue.fates import Fate
+from hall.queue.order import Place
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +52,11 @@ def ticket_context(
     day: date | None = None,
     today: date | None = None,
     fate: Fate | None = None,
+    place: Place | None = None,
 ) -> TicketContext:
     """`day`: the ticket's day (None: today's); `today`: the hall's day in `state`; `fate`:
-    how the ticket left the queue, if it did today."""
+    how the ticket left the queue, if it did today; `place`: where it stands while waiting
+    (`hall.queue.order.place`)."""
     data = plain(state)
     labels = Labeller(lang)
     other_day = day is not None and today is not None and day != today
@@ -86,7 +81,7 @@ def ticket_context(
         else (service.name if service else ""),
         status=_other_day(labels, when)
         if other_day
-        else _status(data, ticket, number, labels, service_minutes, fate),
+        else _status(data, ticket, labels, service_minutes, fate, place),
     )
 
 
@@ -101,10 +96,10 @@ def _gone(state: str, headline: str, note: str, window: int | None = None) -> Ti
 def _status(
     state: Mapping[str, Any],
     ticket: Mapping[str, Any] | None,
-    number: str,
     labels: Labeller,
     service_minutes: float | None,
     fate: Fate | None,
+    place: Place | None,
 ) -> TicketStatus:
     if ticket is None:
         if fate is None:
@@ -127,8 +122,8 @@ def _status(
             labels("ticket.called"),
             window,
         )
-    windows = windows_for(state, ticket)
-    ahead = people_ahead(state, number) or 0
+    windows = list(place.windows) if place else []
+    ahead = place.ahead if place else 0
     listed = labels("list.sep").join(labels("window.label", number=n) for n in windows)
     moved = ticket.get("window")
     return TicketStatus(

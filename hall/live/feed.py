@@ -18,20 +18,18 @@ import msgspec
 from hall import metrics
 from hall.config import HallConfig
 from hall.core import AnyEvent, State, decode_event, evolve
+from hall.core.alertbook import AlertBook
 from hall.core.alerts import current
-from hall.core.events import DayStarted
-from hall.core.view import public_state
-from hall.kiosk.alertbook import AlertBook
-from hall.kiosk.calls import CALL_TYPES
-from hall.kiosk.resident import Fate
-from hall.live import ids
+from hall.core.events import CALL_TYPES, DayStarted
+from hall.core.public import public_state
 from hall.live.fanout import Fanout
 from hall.live.outbox import Outbox
 from hall.live.wire import text_frame
+from hall.queue.fates import Fate, fate_of
+from hall.store import ids
 from hall.store.store import with_id
 
 Frame = tuple[tuple[int, int], str, bytes]  # the events websocket's (stream id, text, frame)
-FATES = ("ticket.finished", "ticket.no_show", "ticket.closed")
 RECENT = 2000  # events kept for screens that show today's history (director, last calls)
 CALLS = 12  # calls kept for the wall's banner and its list of recent calls
 
@@ -75,7 +73,7 @@ class HallFeed:
     def public(self, now: datetime, *, detail: bool = True) -> dict[str, Any]:
         """The state as the contract shows it, built once per version and shared by every
         view: with the staff's detail (tablets, director, log readers) or without (public
-        screens, anonymous readers; see `hall.core.view`)."""
+        screens, anonymous readers; see `hall.core.public`)."""
         built = self._public.get(detail)
         if built is None or built[0] != self.version:
             view = public_state(self.hall, self.state, now, self.version, detail=detail)
@@ -90,11 +88,10 @@ class HallFeed:
             self.alerts.clear()
         data = {"id": event_id, **msgspec.to_builtins(event)}
         self.today.append(data)
-        kind = data["type"]
-        if kind in CALL_TYPES:
+        if data["type"] in CALL_TYPES:
             self.calls.append(data)
-        elif kind in FATES:
-            self.fates[data["ticket"]["number"]] = Fate(kind, int(data["window"]), data["at"])
+        elif (fate := fate_of(data)) is not None:
+            self.fates[fate[0]] = fate[1]
 
     async def apply(self, batch: list[tuple[str, bytes]]) -> None:
         """Fold a batch of stream entries in, then deliver it to the sockets (yielding to

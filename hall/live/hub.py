@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from hall.core import decode_event, evolve, initial_state
+from hall.config import HallConfig
+from hall.core import State, decode_event, evolve, initial_state
 from hall.core.alerts import current
-from hall.engine import Engine
-from hall.live import ids
 from hall.live.feed import HallFeed
 from hall.schedule import day_start
+from hall.store import ids
 from hall.store.reader import StreamTail
-from hall.store.store import StoredEvent
+from hall.store.store import Store, StoredEvent
+
+# The hall's state and its version, as the write path knows it (`Engine.current`: it also
+# notices a Redis that lost data). Given, not imported: live does not reach into the engine.
+Loader = Callable[[str], Awaitable[tuple[State, str]]]
 
 
 class Live:
-    def __init__(self, engine: Engine, redis_url: str) -> None:
-        self.engine = engine
+    def __init__(
+        self, halls: dict[str, HallConfig], store: Store, load: Loader, redis_url: str
+    ) -> None:
+        self.halls = halls
+        self.store = store
+        self.load = load
         self.feeds: dict[str, HallFeed] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.tail = StreamTail(redis_url, self._on_events)
@@ -38,8 +46,8 @@ class Live:
         lock = self._locks.setdefault(hall, asyncio.Lock())
         async with lock:
             if hall not in self.feeds:
-                state, version = await self.engine.current(hall)
-                feed = HallFeed(self.engine.halls[hall], state, version)
+                state, version = await self.load(hall)
+                feed = HallFeed(self.halls[hall], state, version)
                 await self._load_today(feed)
                 for attach in self.on_new_feed:
                     attach(feed)
@@ -57,7 +65,7 @@ class Live:
         cursor, until = f"{start_ms - 1}-{2**64 - 1}", ids.key(feed.version)
         replay = initial_state(feed.hall)
         while True:
-            page = await self.engine.store.read(feed.hall.id, cursor, 1000)
+            page = await self.store.read(feed.hall.id, cursor, 1000)
             for event_id, data in page:
                 if ids.key(event_id) > until:
                     return

@@ -14,24 +14,29 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import TypeVar
+from datetime import datetime
+from typing import Protocol, TypeVar
 
 import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from hall import metrics
-from hall.auth import LANG_COOKIE, Unauthorized, authenticate
-from hall.core.errors import DomainError, Forbidden, NotFound
+from hall.config import HallConfig
+from hall.core import Unauthorized
+from hall.core.access import check_log_reader, may_view
+from hall.core.errors import DomainError, Forbidden, Invalid, NotFound
 from hall.i18n import normalize_lang
-from hall.live import ids
+from hall.live.channels import Channels, Fragment, Screen
 from hall.live.feed import Frame, HallFeed
+from hall.live.gate import LANG_COOKIE, authenticate
+from hall.live.hub import Live
 from hall.live.outbox import Outbox
-from hall.live.views import Fragment, View
 from hall.live.wire import RawSocket, raw_socket, text_frame
-from hall.screens import check_log_reader, may_view, parse_after
-from hall.services import Services
+from hall.settings import Settings
+from hall.store import ids
+from hall.store.credentials import Credentials
 from hall.store.errors import StoreError
-from hall.store.store import with_id
+from hall.store.store import Store, with_id
 
 T = TypeVar("T")
 TRY_AGAIN_LATER = 1013
@@ -39,6 +44,28 @@ REPLAY_PAGE = 500
 FROM_THE_START = ("0", "0-0")
 BEHIND_EVENTS = "too far behind; resume with ?after="
 BEHIND_VIEW = "too far behind; reconnect"
+
+
+class SocketHub(Protocol):
+    """What a socket endpoint needs of the running hub (`hall.runtime.Runtime` is one), found
+    at `ws.app.state.runtime`."""
+
+    settings: Settings
+    halls: dict[str, HallConfig]
+    store: Store
+    credentials: Credentials
+    live: Live
+    channels: Channels
+
+    def now(self) -> datetime: ...
+
+
+def parse_after(value: str | None) -> str | None:
+    """The `after` of a log read or a resume: a stream id, or None for "from the start"."""
+    after = value or None
+    if after is not None and ids.parse(after) is None:
+        raise Invalid("invalid_field", "after: not a stream id like 1700000000000-0")
+    return after
 
 
 def close_code(error: DomainError) -> int:
@@ -138,7 +165,7 @@ def _joined_fragments(outbox: Outbox[Fragment], items: list[Fragment]) -> bytes:
 
 
 async def events_socket(ws: WebSocket) -> None:
-    svc: Services = ws.app.state.services
+    svc: SocketHub = ws.app.state.runtime
     raw = raw_socket(ws.scope)
     admitted = await _accept(ws, _admit(ws, svc))
     if admitted is None:
@@ -178,18 +205,18 @@ async def events_socket(ws: WebSocket) -> None:
 
 async def view_socket(ws: WebSocket) -> None:
     """`/ws/halls/{hall}/view/{view}`: HTML fragments for htmx's ws extension."""
-    svc: Services = ws.app.state.services
+    svc: SocketHub = ws.app.state.runtime
     raw = raw_socket(ws.scope)
     admitted = await _accept(ws, _admit_view(ws, svc))
     if admitted is None:
         return
     feed, view, lang = admitted
-    channel = svc.views.channel(feed, view, lang)
+    channel = svc.channels.channel(feed, view, lang)
     outbox: Outbox[Fragment] = Outbox(svc.settings.outbox_frames, raw)
     channel.sockets.add(outbox)
     metrics.WS_CLIENTS.labels("view").inc()
     try:
-        html, frame = channel.whole(svc.engine.clock())
+        html, frame = channel.whole(svc.now())
         await _send(ws, raw, html, frame)
         if raw is not None:
             await serve(ws, raw, outbox, _joined_fragments, BEHIND_VIEW)
@@ -206,21 +233,22 @@ async def view_socket(ws: WebSocket) -> None:
 
         await run_socket(ws, sender)
     finally:
-        svc.views.leave(channel, outbox)
+        svc.channels.leave(channel, outbox)
         metrics.WS_CLIENTS.labels("view").dec()
 
 
-async def _admit_view(ws: WebSocket, svc: Services) -> tuple[HallFeed, View, str]:
+async def _admit_view(ws: WebSocket, svc: SocketHub) -> tuple[HallFeed, Screen, str]:
     hall = ws.path_params["hall"]
     if hall not in svc.halls:
         raise NotFound("unknown_hall", f"there is no hall {hall!r}")
-    view = View.parse(ws.path_params["view"])
+    view = Screen.parse(ws.path_params["view"])
     if view is None or (view.window is not None and svc.halls[hall].window(view.window) is None):
         raise NotFound("unknown_view", f"there is no view {ws.path_params['view']!r}")
-    principal = await authenticate(ws, svc.store, svc.settings)
+    principal = await authenticate(ws, svc.credentials, svc.settings)
     if principal is not None:
         principal.check_hall(hall)
-    if not may_view(svc.halls[hall], view, principal.actor if principal else None):
+    actor = principal.actor if principal else None
+    if not may_view(svc.halls[hall], view.page, view.window, actor):
         if principal is None:
             raise Unauthorized("this screen needs a login or a device token")
         raise Forbidden("this screen is not yours")
@@ -228,8 +256,8 @@ async def _admit_view(ws: WebSocket, svc: Services) -> tuple[HallFeed, View, str
     return await svc.live.feed(hall), view, lang
 
 
-async def _admit(ws: WebSocket, svc: Services) -> tuple[HallFeed, str | None]:
-    principal = await authenticate(ws, svc.store, svc.settings)
+async def _admit(ws: WebSocket, svc: SocketHub) -> tuple[HallFeed, str | None]:
+    principal = await authenticate(ws, svc.credentials, svc.settings)
     if principal is None:
         raise Unauthorized("this needs a token (bearer header or ?token=)")
     hall = ws.path_params["hall"]
@@ -242,7 +270,7 @@ async def _admit(ws: WebSocket, svc: Services) -> tuple[HallFeed, str | None]:
 
 
 async def _catch_up(
-    ws: WebSocket, svc: Services, feed: HallFeed, after: str | None, raw: RawSocket | None
+    ws: WebSocket, svc: SocketHub, feed: HallFeed, after: str | None, raw: RawSocket | None
 ) -> tuple[int, int]:
     """Send what precedes the live frames; returns the id of the last frame sent.
 
@@ -254,7 +282,7 @@ async def _catch_up(
             after = None  # trimmed away: the client gets a snapshot instead
     if after is None:
         version = feed.version
-        text, frame = feed.snapshot_frame(svc.engine.clock())
+        text, frame = feed.snapshot_frame(svc.now())
         await _send(ws, raw, text, frame)
         return ids.key(version)
     last = ids.key(after)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from hall.config import Window
 from hall.core.model import State, Ticket
@@ -88,16 +89,35 @@ def hall_queue(state: State) -> list[Ticket]:
     return called + _sorted(t for t in state.tickets if t.status == "waiting")
 
 
+def callers(windows: Iterable[Window], ticket: Ticket) -> list[int]:
+    """The windows that may call `ticket`: its transfer target, else those of its service."""
+    if ticket.window is not None:
+        return [ticket.window]
+    return [w.number for w in windows if ticket.service in w.services]
+
+
 def ahead_of(state: State, windows: tuple[Window, ...], number: str) -> int | None:
-    """How many residents will be called before this ticket by the windows that may call it
-    (None when the ticket is not waiting)."""
+    """How many residents will be called before this ticket: the fewest any window that may
+    call it will call first (None when the ticket is not waiting)."""
+    found = place(state, windows, number)
+    return found.ahead if found is not None else None
+
+
+class Place(NamedTuple):
+    """Where a waiting ticket stands: the residents called before it, the windows that may
+    call it."""
+
+    ahead: int
+    windows: tuple[int, ...]
+
+
+def place(state: State, windows: tuple[Window, ...], number: str) -> Place | None:
+    """None when the ticket is not waiting. The one rule of "people ahead": the screens (the
+    kiosk's slip, the resident's page) show what this says."""
     ticket = next((t for t in state.tickets if t.number == number), None)
     if ticket is None or ticket.status != "waiting":
         return None
-    best = None
-    for w in windows:
-        line = eligible(state, w)
-        if ticket in line:
-            pos = line.index(ticket)
-            best = pos if best is None else min(best, pos)
-    return best
+    mine = callers(windows, ticket)
+    lines = [eligible(state, w) for w in windows if w.number in mine]
+    positions = [line.index(ticket) for line in lines if ticket in line]
+    return Place(min(positions, default=0), tuple(mine))

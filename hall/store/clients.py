@@ -77,6 +77,24 @@ def blocking_client(url: str) -> Redis:
     )
 
 
+def text(value: object) -> str:
+    """A reply as text (redis-py gives bytes: the clients do not decode)."""
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"unexpected reply from Redis: {value!r}")
+
+
+def raw(value: object) -> bytes:
+    """A reply as bytes."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    raise TypeError(f"unexpected reply from Redis: {value!r}")
+
+
 @contextmanager
 def translated() -> Iterator[None]:
     """Re-raise redis exceptions as store errors (callers never see redis.exceptions)."""

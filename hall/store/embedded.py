@@ -15,6 +15,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -245,3 +247,18 @@ def answers(url: str) -> bool:
             client.close()
     except (redis.RedisError, OSError):
         return False
+
+
+@contextmanager
+def redis_for(url: str | None, data: Path) -> Iterator[str]:
+    """The Redis to use: `url` if given, else the embedded one already running under `data`,
+    else a new embedded one started for the duration (and stopped after)."""
+    if url:
+        yield url
+        return
+    server = EmbeddedRedis(data)
+    if answers(server.url):
+        yield server.url
+        return
+    with server:
+        yield server.url

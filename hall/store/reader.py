@@ -32,7 +32,7 @@ import redis.exceptions
 from redis.typing import KeyT, StreamIdT
 
 from hall.store import inbox, keys
-from hall.store.clients import UNAVAILABLE, Redis, blocking_client
+from hall.store.clients import UNAVAILABLE, Redis, blocking_client, text
 from hall.store.errors import StoreUnavailable
 from hall.store.store import StoredEvent
 
@@ -53,10 +53,6 @@ _CLOSE_TIMEOUT_SECONDS = 2.0
 class CallbackError(RuntimeError):
     """A callback raised a connection-like error that is not StoreUnavailable: a bug, which
     must stop the reader rather than be retried forever as if Redis had failed."""
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 async def _invoke(call: Awaitable[None]) -> None:
@@ -211,12 +207,12 @@ class StreamTail(_Reconnecting):
     async def _deliver(self, streams: dict[KeyT, StreamIdT], reply: Any) -> None:
         halls = {keys.events(hall): hall for hall in self._positions}
         for raw_key, entries in reply or []:
-            key = _text(raw_key)
+            key = text(raw_key)
             hall = halls.get(key)
             if hall is None or not entries:
                 continue  # removed while we read
             batch = [
-                (_text(entry_id), fields[b"data"])
+                (text(entry_id), fields[b"data"])
                 for entry_id, fields in entries
                 if fields and b"data" in fields
             ]
@@ -224,7 +220,7 @@ class StreamTail(_Reconnecting):
                 await _invoke(self._on_events(hall, batch))
             # Advance only if nobody re-positioned the hall (remove + add) meanwhile.
             if self._positions.get(hall) == streams[key]:
-                self._positions[hall] = _text(entries[-1][0])
+                self._positions[hall] = text(entries[-1][0])
 
 
 class InboxConsumer(_Reconnecting):
@@ -302,7 +298,7 @@ class InboxConsumer(_Reconnecting):
             reply: Any = await self._call(read, block_ms / 1000 + self._grace_s)
             self._succeeded()
             for raw_key, entries in reply or []:
-                hall = halls[_text(raw_key)]
+                hall = halls[text(raw_key)]
                 for entry_id, fields in entries:
                     await self._apply(client, hall, inbox.decode_entry(entry_id, fields))
 

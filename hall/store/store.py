@@ -1,27 +1,25 @@
-"""`Store`: the hall's Redis shell (event log with compare-and-set, deadlines, idempotency,
-PINs, tokens, login rate limit, inbox), over redis.asyncio.
+"""`Store`: the hall's Redis shell for the write path and the live edge (event log with
+compare-and-set, deadlines, idempotency, inbox), over redis.asyncio. Who may act (PINs,
+tokens, login limits) is `hall.store.credentials`.
 
 Every method translates redis exceptions into `hall.store.errors`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import anyio.to_thread
-import msgspec
 from redis.typing import EncodableT, FieldT
 
-from hall.store import inbox, keys, pins, scripts
+from hall.store import ids, inbox, keys, scripts
 from hall.store.clients import (
     COMMAND_SOCKET_TIMEOUT_SECONDS,
     append_client,
     command_client,
+    raw,
+    text,
     translated,
 )
 from hall.store.errors import Conflict, IdReused, StoreUnavailable
@@ -29,7 +27,6 @@ from hall.store.errors import Conflict, IdReused, StoreUnavailable
 StoredEvent = tuple[str, bytes]
 """(stream id, event JSON without its id)."""
 
-_STREAM_ID = re.compile(r"\A(\d{1,20})(?:-(\d{1,20}))?\Z")
 _MAX_PART = 2**64 - 1
 
 
@@ -67,47 +64,6 @@ def with_id(event_id: str, data: bytes) -> bytes:
     return b'{"id":"' + event_id.encode() + b'",' + data[1:]
 
 
-def _check_stream_id(value: str) -> tuple[int, int]:
-    match = _STREAM_ID.match(value)
-    if match is None:
-        raise ValueError(f"invalid stream id: {value!r}")
-    ms, seq = int(match[1]), int(match[2] or 0)
-    if ms > _MAX_PART or seq > _MAX_PART:
-        raise ValueError(f"invalid stream id: {value!r}")
-    return ms, seq
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bytes):
-        return value.decode()
-    if isinstance(value, str):
-        return value
-    raise TypeError(f"unexpected reply from Redis: {value!r}")
-
-
-def _bytes(value: object) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode()
-    raise TypeError(f"unexpected reply from Redis: {value!r}")
-
-
-def split_token(token: str) -> tuple[str, str] | None:
-    """(hall, secret) of a well-formed token `<hall>.<secret>`, else None."""
-    hall, dot, secret = token.rpartition(".")
-    if not dot or not hall or not secret or "{" in hall or "}" in hall:
-        return None
-    return hall, secret
-
-
-def _token_key(token: str) -> str | None:
-    parts = split_token(token)
-    if parts is None:
-        return None
-    return keys.token(parts[0], hashlib.sha256(token.encode()).hexdigest())
-
-
 class Store:
     """One per process, shared by its tasks. Holds two pools (see `clients`): commands, and
     appends without automatic retry. Blocking readers open their own connections
@@ -127,7 +83,6 @@ class Store:
         self._redis = command_client(url, socket_timeout)
         self._writer = append_client(url, socket_timeout)
         self._append = self._writer.register_script(scripts.APPEND)
-        self._login_failed = self._redis.register_script(scripts.LOGIN_FAILED)
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -149,8 +104,8 @@ class Store:
                 keys.state(hall), [keys.STATE_SNAPSHOT_FIELD, keys.STATE_VERSION_FIELD]
             )
         return (
-            _bytes(snapshot) if snapshot is not None else None,
-            _text(version) if version is not None else keys.NO_VERSION,
+            raw(snapshot) if snapshot is not None else None,
+            text(version) if version is not None else keys.NO_VERSION,
         )
 
     async def append(
@@ -188,17 +143,17 @@ class Store:
             args += [event_type, data]
         with translated():
             reply = await self._append(keys=key_list, args=args)
-        outcome = _text(reply[0])
+        outcome = text(reply[0])
         if outcome == "conflict":
-            raise Conflict(hall, expected_version, _text(reply[1]))
+            raise Conflict(hall, expected_version, text(reply[1]))
         if outcome == "reused":
             assert idem is not None
             raise IdReused(hall, idem.client_id)
         if outcome == "repeated":
-            return AppendResult((), bytes(reply[1]), _text(reply[2]), repeated=True)
-        ids = [_text(raw) for raw in reply[3:]]
+            return AppendResult((), bytes(reply[1]), text(reply[2]), repeated=True)
+        ids = [text(raw) for raw in reply[3:]]
         appended = tuple((event_id, data) for event_id, (_t, data) in zip(ids, events, strict=True))
-        return AppendResult(appended, bytes(reply[1]), _text(reply[2]))
+        return AppendResult(appended, bytes(reply[1]), text(reply[2]))
 
     async def idem_lookup(self, hall: str, client_id: str) -> tuple[str, bytes] | None:
         """(fingerprint, response body) recorded for `client_id`, or None."""
@@ -206,7 +161,7 @@ class Store:
             record = await self._redis.get(keys.idem(hall, client_id))
         if record is None:
             return None
-        fingerprint, _, body = _bytes(record).partition(b"\n")
+        fingerprint, _, body = raw(record).partition(b"\n")
         return fingerprint.decode(), body
 
     async def read(self, hall: str, after: str | None, limit: int) -> list[StoredEvent]:
@@ -215,18 +170,18 @@ class Store:
             return []
         start = "-"
         if after is not None:
-            if _check_stream_id(after) == (_MAX_PART, _MAX_PART):
+            if ids.key(after) == (_MAX_PART, _MAX_PART):
                 return []
             start = "(" + after
         with translated():
             entries: Any = await self._redis.xrange(keys.events(hall), start, "+", count=limit)
-        return [(_text(entry_id), _bytes(fields[b"data"])) for entry_id, fields in entries]
+        return [(text(entry_id), raw(fields[b"data"])) for entry_id, fields in entries]
 
     async def first_id(self, hall: str) -> str | None:
         """Id of the oldest event held (to tell whether a resume point was trimmed)."""
         with translated():
             entries: Any = await self._redis.xrange(keys.events(hall), "-", "+", count=1)
-        return _text(entries[0][0]) if entries else None
+        return text(entries[0][0]) if entries else None
 
     async def due_halls(self, halls: Sequence[str], now_ms: int) -> list[str]:
         """Those of `halls` whose next deadline is at or before `now_ms`."""
@@ -243,76 +198,6 @@ class Store:
             if value is not None and int(value) <= now_ms
         ]
 
-    # -- PINs, tokens, login rate limit --------------------------------------------------
-
-    async def set_pin(self, hall: str, staff: str, pin: str) -> None:
-        hashed = await anyio.to_thread.run_sync(pins.hash_pin, pin)
-        with translated():
-            await self._redis.hset(keys.pins(hall), staff, hashed)
-
-    async def check_pin(self, hall: str, staff: str, pin: str) -> bool:
-        """True when `pin` is the staff member's PIN (same cost for an unknown staff id)."""
-        with translated():
-            stored = await self._redis.hget(keys.pins(hall), staff)
-        text = _text(stored) if stored is not None else None
-        return await anyio.to_thread.run_sync(pins.verify_pin, text, pin)
-
-    async def issue_token(
-        self, hall: str, claims: Mapping[str, Any], ttl_seconds: int | None
-    ) -> str:
-        """A new opaque token `<hall>.<random>`; only its SHA-256 is stored, with `claims`."""
-        if ttl_seconds is not None and ttl_seconds < 1:
-            raise ValueError("a token's TTL must be at least one second")
-        token = f"{keys.check_hall(hall)}.{secrets.token_urlsafe(32)}"
-        key = _token_key(token)
-        assert key is not None
-        with translated():
-            await self._redis.set(key, msgspec.json.encode(dict(claims)), ex=ttl_seconds)
-        return token
-
-    async def token_claims(self, token: str) -> dict[str, Any] | None:
-        """The claims of a live token, or None (unknown, revoked, expired or malformed)."""
-        key = _token_key(token)
-        if key is None:
-            return None
-        with translated():
-            raw = await self._redis.get(key)
-        if raw is None:
-            return None
-        claims = msgspec.json.decode(raw)
-        return claims if isinstance(claims, dict) else None
-
-    async def revoke_token(self, token: str) -> bool:
-        key = _token_key(token)
-        if key is None:
-            return False
-        with translated():
-            return bool(await self._redis.delete(key))
-
-    async def ticket_secret(self, hall: str) -> bytes:
-        """The hall's secret for ticket keys, made on first use (the same on every hub)."""
-        with translated():
-            await self._redis.set(keys.ticket_secret(hall), secrets.token_bytes(32), nx=True)
-            value = await self._redis.get(keys.ticket_secret(hall))
-        return _bytes(value)
-
-    async def login_failed(self, hall: str, staff: str) -> int:
-        """Count a failed login; returns the failures in the current 60 s window."""
-        with translated():
-            count = await self._login_failed(
-                keys=[keys.login_fail(hall, staff)], args=[keys.LOGIN_FAIL_WINDOW_SECONDS]
-            )
-        return int(count)
-
-    async def login_failures(self, hall: str, staff: str) -> int:
-        with translated():
-            value = await self._redis.get(keys.login_fail(hall, staff))
-        return int(value) if value is not None else 0
-
-    async def login_reset(self, hall: str, staff: str) -> None:
-        with translated():
-            await self._redis.delete(keys.login_fail(hall, staff))
-
     # -- inbox -----------------------------------------------------------------------------
 
     async def ensure_group(self, hall: str) -> None:
@@ -325,7 +210,7 @@ class Store:
             entry_id = await self._redis.xadd(
                 keys.inbox(hall), {"command": command, "token": token}
             )
-        return _text(entry_id)
+        return text(entry_id)
 
     async def reject(
         self, hall: str, command_id: str, error: str, message: str, command_raw: bytes | str
@@ -345,7 +230,7 @@ class Store:
                 maxlen=keys.REJECTED_MAXLEN,
                 approximate=True,
             )
-        return _text(entry_id)
+        return text(entry_id)
 
     async def ack(self, hall: str, entry_id: str) -> None:
         with translated():

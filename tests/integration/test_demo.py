@@ -48,6 +48,7 @@ from hall.demo import (
 )
 from hall.settings import Secret, Settings
 from hall.store.embedded import free_tcp_port
+from hall.store.credentials import Credentials
 from hall.store.store import Store
 
 from .hubs import ADMIN, wait_for
@@ -336,16 +337,18 @@ async def test_prepare_sets_the_demo_pin_and_refuses_a_used_redis(redis_url: str
     import click
 
     tokens = await prepare(redis_url, KAIYUAN)
-    store = Store(redis_url)
+    store, credentials = Store(redis_url), Credentials(redis_url)
     try:
         for staff in KAIYUAN.staff:
-            assert await store.check_pin(KAIYUAN.id, staff.id, "0000")
-        assert (await store.token_claims(tokens["kiosk"]) or {})["kind"] == "kiosk"
-        assert (await store.token_claims(tokens["integration"]) or {})["kind"] == "integration"
+            assert await credentials.check_pin(KAIYUAN.id, staff.id, "0000")
+        assert (await credentials.token_claims(tokens["kiosk"]) or {})["kind"] == "kiosk"
+        claims = await credentials.token_claims(tokens["integration"]) or {}
+        assert claims["kind"] == "integration"
         _, version = await store.load(KAIYUAN.id)
         await store.append(KAIYUAN.id, version, [("ticket.issued", b"{}")], b"{}", None, None)
     finally:
         await store.close()
+        await credentials.close()
     with pytest.raises(click.ClickException, match="already holds"):
         await prepare(redis_url, KAIYUAN)
 

@@ -30,7 +30,7 @@ from hall.config import load_halls
 from hall.live.fanout import Fanout
 from hall.live.protocol import HallWebSocketProtocol
 from hall.live.wire import text_frame
-from hall.services import Services
+from hall.runtime import Runtime
 from hall.settings import Secret, Settings
 from hall.store.embedded import free_tcp_port
 from tests.faults.clients import raw_websocket, sample
@@ -393,10 +393,10 @@ def test_clients_that_leave_are_removed(redis_url: str, config: Path) -> None:
             assert hub.metric("hall_websocket_clients", kinds[0]) == before[kinds[0]] + 6
             assert hub.metric("hall_websocket_clients", kinds[1]) == before[kinds[1]] + 12
 
-            def left(services: Services) -> tuple[int, int, int]:
-                feed = services.live.feeds["t"]
-                channels = sum(len(c.sockets) for c in services.views.channels.values())
-                return len(feed.subscribers), channels, len(services.views.channels)
+            def left(hub: Runtime) -> tuple[int, int, int]:
+                feed = hub.live.feeds["t"]
+                channels = sum(len(c.sockets) for c in hub.channels.channels.values())
+                return len(feed.subscribers), channels, len(hub.channels.channels)
 
             assert hub.on_loop(left) == (6, 12, 2)
             for i, ws in enumerate(clients):

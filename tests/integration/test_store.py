@@ -34,13 +34,6 @@ async def store(redis_url: str) -> AsyncIterator[Store]:
     await store.close()
 
 
-@pytest.fixture
-async def raw(redis_url: str) -> AsyncIterator[redis.asyncio.Redis]:
-    client = redis.asyncio.Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
-
-
 async def append_n(store: Store, hall: str, count: int, start: int = 0) -> list[str]:
     """Append `count` events one per call, as a hub does; returns their ids."""
     ids = []
@@ -241,57 +234,6 @@ async def test_read_after_and_limit(store: Store) -> None:
     assert await store.first_id(HALL) == ids[0]
     with pytest.raises(ValueError):
         await store.read(HALL, "not-an-id", 10)
-
-
-# -- PINs, tokens, login rate limit ------------------------------------------------------------
-
-
-async def test_pins(store: Store, raw: redis.asyncio.Redis) -> None:
-    await store.set_pin(HALL, "s01", "2468")
-
-    assert await store.check_pin(HALL, "s01", "2468")
-    assert not await store.check_pin(HALL, "s01", "1357")
-    assert not await store.check_pin(HALL, "nobody", "2468")
-    stored = await raw.hget(keys.pins(HALL), "s01")
-    assert stored is not None and stored.startswith(b"scrypt$16384$8$1$")
-    assert b"2468" not in stored
-
-
-async def test_tokens(store: Store, raw: redis.asyncio.Redis) -> None:
-    token = await store.issue_token(HALL, {"role": "clerk", "staff": "s01"}, None)
-
-    assert token.startswith(HALL + ".") and len(token) > len(HALL) + 40
-    assert await store.token_claims(token) == {"role": "clerk", "staff": "s01"}
-    assert [k async for k in raw.scan_iter(match=f"*{token.partition('.')[2]}*")] == []
-    assert await store.token_claims(token + "x") is None
-    assert await store.token_claims("no-dot") is None
-    assert await store.revoke_token(token)
-    assert await store.token_claims(token) is None
-    assert not await store.revoke_token(token)
-
-
-async def test_token_expires_with_its_ttl(store: Store) -> None:
-    token = await store.issue_token(HALL, {"role": "kiosk"}, 1)
-    assert await store.token_claims(token) == {"role": "kiosk"}
-
-    async def expired() -> bool:
-        return await store.token_claims(token) is None
-
-    await eventually(expired, timeout=5, interval=0.1, message="token expired")
-
-
-async def test_login_failures_are_counted_in_a_window(
-    store: Store, raw: redis.asyncio.Redis
-) -> None:
-    assert await store.login_failures(HALL, "s01") == 0
-
-    counts = [await store.login_failed(HALL, "s01") for _ in range(3)]
-
-    assert counts == [1, 2, 3]
-    assert await store.login_failures(HALL, "s01") == 3
-    assert 0 < await raw.ttl(keys.login_fail(HALL, "s01")) <= keys.LOGIN_FAIL_WINDOW_SECONDS
-    await store.login_reset(HALL, "s01")
-    assert await store.login_failures(HALL, "s01") == 0
 
 
 # -- inbox -------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 from hall.core import Refused, fold, initial_state
 from hall.core.alerts import current
-from hall.core.view import public_state
+from hall.core.public import public_state
 
 from .halls import Day, make_hall
 

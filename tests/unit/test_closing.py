@@ -171,7 +171,7 @@ def test_extended_minutes_count_only_while_someone_serves() -> None:
 
 
 def test_an_extended_window_shows_who_serves_and_counts_as_staffed() -> None:
-    from hall.core.view import public_state
+    from hall.core.public import public_state
 
     d = Day()
     _evening(d)

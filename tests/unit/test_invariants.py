@@ -13,7 +13,7 @@ from hall.core import DomainError, State, Tick, evolve, execute, fold, initial_s
 from hall.core import events as ev
 from hall.core.alerts import current
 from hall.core.events import TicketIssued, decode_event, encode_event
-from hall.core.view import public_state
+from hall.core.public import public_state
 from hall.staffing.status import window_status
 
 from .halls import Day, actor, at, cmd, make_hall

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from hall.core import DomainError, Refused
-from hall.core.view import public_state
-from hall.queue.order import ahead_of, ticket_number
+from hall.core.public import public_state
+from hall.queue.order import Place, ahead_of, place, ticket_number
 
 from .halls import HALL, Day, cmd, make_hall, plain
 
@@ -293,3 +293,17 @@ def test_calling_at_a_closed_window_is_refused() -> None:
     with pytest.raises(Refused) as err:
         d.do("12:01", "a3", "ticket.call", window=3)
     assert err.value.code == "window_closed"
+
+
+def test_the_place_of_a_ticket_is_the_queues_to_say() -> None:
+    """One rule of "people ahead" (the slip and the resident's page show it): the fewest
+    residents any window that may call the ticket will call first."""
+    d = opened()
+    for s in "BAAB":
+        issue(d, "09:00", s)  # B001 A001 A002 B002
+    called(d, "09:01", 3)  # window 3 (B) takes B001
+    assert place(d.state, HALL.windows, "A002") == Place(1, (1, 2))  # window 1: A001 first
+    assert place(d.state, HALL.windows, "B002") == Place(0, (2, 3))  # window 3 calls it next
+    d.do("09:02", "boss", "ticket.transfer", window=3, to_window=1)
+    assert place(d.state, HALL.windows, "B001") == Place(0, (1,))  # transferred: first
+    assert place(d.state, HALL.windows, "Z999") is None

@@ -30,12 +30,13 @@ from hall.kiosk import (
     tablet_context,
     templates_dir,
     ticket_context,
-    ticket_view,
+    ticket_slip,
     wall_context,
 )
 from hall.kiosk.contexts import PageContext
 from hall.kiosk.render import Memo
-from hall.kiosk.resident import Fate
+from hall.queue.fates import Fate
+from hall.queue.order import Place
 
 TZ = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 11, 27, 10, 42, tzinfo=TZ)  # a Friday, winter hours
@@ -539,9 +540,10 @@ def test_kiosk_issuing_and_closed(hall: HallConfig, renderer: Renderer) -> None:
     assert "已停止取号" in frag and "data-service" not in frag
 
 
-def test_ticket_view_for_the_kiosk(hall: HallConfig) -> None:
+def test_ticket_slip_for_the_kiosk(hall: HallConfig) -> None:
     state = morning_state(hall)
-    view = ticket_view(hall, state, "C006", MORNING, base_url="http://hall.local/", key="k1")
+    place = Place(2, (3,))
+    view = ticket_slip(hall, state, "C006", place, MORNING, base_url="http://hall.local/", key="k1")
     assert view["number"] == "C006" and view["service_name"] == "卫生计生"
     assert view["ahead"] == 2 and view["windows"] == [3]
     # the ticket's day is in its link, so yesterday's C006 never shows today's
@@ -550,11 +552,11 @@ def test_ticket_view_for_the_kiosk(hall: HallConfig) -> None:
     assert view["wait_minutes"] == 16  # 2 ahead x 8 min, window 3 unattended: counted as 1
     assert view["issued_at"] == "10:31"
     msgspec.json.encode(view)  # goes into the JSON response as it is
-    transferred = ticket_view(hall, state, "A016", MORNING, service_minutes=5)
+    transferred = ticket_slip(hall, state, "A016", Place(1, (4,)), MORNING, service_minutes=5)
     assert transferred["windows"] == [4] and transferred["ahead"] == 1
     assert transferred["wait_minutes"] == 5
     with pytest.raises(KeyError):
-        ticket_view(hall, state, "Z999", MORNING)
+        ticket_slip(hall, state, "Z999", place, MORNING)
 
 
 def test_resident_ticket_page(hall: HallConfig, renderer: Renderer) -> None:
@@ -562,8 +564,13 @@ def test_resident_ticket_page(hall: HallConfig, renderer: Renderer) -> None:
 
     today = MORNING.date()
 
+    places = {"C006": Place(2, (3,)), "C004": Place(0, (3,)), "A016": Place(0, (4,))}
+
     def status(number: str, lang: str = ZH, fate: Fate | None = None, day: date = today) -> str:
-        ctx = ticket_context(hall, state, number, lang, MORNING, day=day, today=today, fate=fate)
+        where = places.get(number)
+        ctx = ticket_context(
+            hall, state, number, lang, MORNING, day=day, today=today, fate=fate, place=where
+        )
         return renderer.fragments("ticket", ctx)["ticket-status"]
 
     assert "前面还有 2 人" in status("C006")

@@ -1,8 +1,8 @@
-"""Live screens: one channel per (hall, view, language) renders its fragments once per batch
-of events and sends only the fragments that changed, the same text to every socket of the
-view: each change is encoded once as a websocket frame, written as is to every caught-up
-socket (`hall.live.feed` explains the delivery). A (re)connecting screen gets the whole
-view, rendered and framed once per state version."""
+"""Live screens: one channel per (hall, screen, language) renders its fragments once per
+batch of events and sends only the fragments that changed, the same text to every socket
+of the screen: each change is encoded once as a websocket frame, written as is to every
+caught-up socket (`hall.live.feed` explains the delivery). A (re)connecting screen gets the
+whole view, rendered and framed once per state version."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from hall.kiosk.render import Memo
 from hall.live.feed import HallFeed
 from hall.live.outbox import Outbox
 from hall.live.wire import text_frame
+from hall.queue.order import place
 
 Fragment = tuple[str, bytes]  # changed fragments of a view: (HTML, websocket frame)
 Clock = Callable[[], datetime]
@@ -35,8 +36,8 @@ _VIEW = re.compile(
 
 
 @dataclass(frozen=True)
-class View:
-    """A parsed view name: `wall`, `director`, `window-N`, `ticket-YYYY-MM-DD-NUMBER` (a
+class Screen:
+    """A parsed screen name: `wall`, `director`, `window-N`, `ticket-YYYY-MM-DD-NUMBER` (a
     ticket of that day) or `ticket-NUMBER` (today's)."""
 
     name: str
@@ -46,7 +47,7 @@ class View:
     day: date | None = None  # a ticket's day; None: today's
 
     @classmethod
-    def parse(cls, name: str) -> View | None:
+    def parse(cls, name: str) -> Screen | None:
         m = _VIEW.match(name)
         if m is None:
             return None
@@ -62,7 +63,7 @@ class View:
 
 
 def build_context(
-    view: View,
+    view: Screen,
     feed: HallFeed,
     lang: str,
     now: datetime,
@@ -99,12 +100,13 @@ def build_context(
         day=day,
         today=feed.state.day,
         fate=feed.fates.get(view.ticket) if day == feed.state.day else None,
+        place=place(feed.state, hall.windows, view.ticket) if day == feed.state.day else None,
     )
 
 
 @dataclass
 class Channel:
-    view: View
+    view: Screen
     lang: str
     feed: HallFeed
     renderer: Renderer
@@ -159,8 +161,8 @@ def _view_delivery(item: Fragment) -> Callable[[list[Outbox[Fragment]]], None]:
     return deliver
 
 
-class Views:
-    """The view channels of one hub, attached to each hall feed as it starts."""
+class Channels:
+    """The screen channels of one hub, attached to each hall feed as it starts."""
 
     def __init__(
         self,
@@ -176,7 +178,7 @@ class Views:
     def attach(self, feed: HallFeed) -> None:
         feed.listeners.append(self._refresh)
 
-    def channel(self, feed: HallFeed, view: View, lang: str) -> Channel:
+    def channel(self, feed: HallFeed, view: Screen, lang: str) -> Channel:
         key = (feed.hall.id, view.name, lang)
         existing = self.channels.get(key)
         if existing is None:

@@ -3,25 +3,26 @@ exactly like the HTTP command; a refusal goes to `hall:{HALL}:rejected`."""
 
 from __future__ import annotations
 
-import hmac
-
 import msgspec
 
 from hall import metrics
-from hall.auth import Unauthorized
-from hall.core import DomainError, decode_command
-from hall.core.errors import Forbidden
+from hall.core import DomainError, Unauthorized, decode_command
+from hall.core.access import actor_of, check_token_hall, is_admin
 from hall.core.model import Actor
-from hall.engine import Engine
+from hall.engine.engine import Engine
+from hall.store.credentials import Credentials
 from hall.store.store import Store
 
 _SNIFF = msgspec.json.Decoder()
 
 
 class InboxApplier:
-    def __init__(self, engine: Engine, store: Store, admin_token: str | None) -> None:
+    def __init__(
+        self, engine: Engine, store: Store, credentials: Credentials, admin_token: str | None
+    ) -> None:
         self.engine = engine
         self.store = store
+        self.credentials = credentials
         self.admin_token = admin_token
 
     async def __call__(self, hall: str, entry_id: str, fields: dict[str, bytes]) -> None:
@@ -38,17 +39,13 @@ class InboxApplier:
     async def _actor(self, hall: str, token: str) -> Actor:
         if not token:
             raise Unauthorized("the inbox entry has no `token` field")
-        if self.admin_token and hmac.compare_digest(token.encode(), self.admin_token.encode()):
+        if is_admin(token, self.admin_token):
             return Actor("admin")
-        claims = await self.store.token_claims(token)
+        claims = await self.credentials.token_claims(token)
         if claims is None:
             raise Unauthorized("the token is unknown, expired or revoked")
-        if claims.get("hall") != hall:
-            raise Forbidden(f"this token belongs to hall {claims.get('hall')}, not {hall}")
-        kind = claims["kind"]
-        if kind in ("clerk", "director"):
-            return Actor(kind, staff=claims["staff"])
-        return Actor(kind, window=claims.get("window"))
+        check_token_hall(claims, hall)
+        return actor_of(claims)
 
 
 def _client_id(raw: bytes) -> str:

@@ -1,33 +1,42 @@
-"""What a running hub holds: built by the app's lifespan, closed by it."""
+"""What a running hub holds: built by the app's lifespan (`hall.app`), closed by it. The
+routes reach it as `request.app.state.runtime`; the sockets through the narrower
+`hall.live.sockets.SocketHub`."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from hall.auth import TicketKeys, TokenBuckets
 from hall.config import HallConfig
 from hall.engine import Engine
 from hall.kiosk import Renderer
+from hall.live.channels import Channels
 from hall.live.hub import Live
-from hall.live.views import Views
 from hall.settings import Settings
+from hall.store.credentials import Credentials, TicketKeys
 from hall.store.reader import InboxConsumer
 from hall.store.store import Store
+from hall.web.auth import TokenBuckets
 
 
 @dataclass
-class Services:
+class Runtime:
     settings: Settings
     halls: dict[str, HallConfig]
     store: Store
+    credentials: Credentials
     engine: Engine
     live: Live
     inbox: InboxConsumer
-    views: Views
+    channels: Channels
     renderer: Renderer
     buckets: TokenBuckets
     ticket_keys: TicketKeys
     version: str
     monotonic: Callable[[], float] = field(default=time.monotonic)
+
+    def now(self) -> datetime:
+        """The hub's clock (the demo's simulated one under `hall demo`)."""
+        return self.engine.clock()

@@ -6,7 +6,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hall.auth import RateLimited
 from hall.core.errors import DomainError
 from hall.store.errors import StoreError
 
@@ -18,8 +17,9 @@ def error_response(status: int, code: str, message: str, **extra: object) -> JSO
 async def on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     response = JSONResponse(exc.body(), status_code=exc.status)
-    if isinstance(exc, RateLimited):
-        response.headers["Retry-After"] = str(exc.retry_after)
+    retry_after = getattr(exc, "retry_after", None)  # 429 `rate_limited`
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

@@ -34,7 +34,7 @@ from hall.core import (
 )
 from hall.core.access import check
 from hall.core.errors import Refused
-from hall.live import ids
+from hall.store import ids
 from hall.store.errors import Conflict, IdReused
 from hall.store.store import Idem, Store
 

@@ -8,7 +8,7 @@ import logging
 
 import anyio
 
-from hall.engine import Engine, LogLost
+from hall.engine.engine import Engine, LogLost
 from hall.store.errors import StoreError
 
 log = logging.getLogger(__name__)

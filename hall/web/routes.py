@@ -1,0 +1,10 @@
+"""Every HTTP route of a hub, in one list (`hall.app` mounts it, `hall.web.openapi` checks
+the JSON API against it)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from hall.web import api, pages
+
+routes: list[BaseRoute] = [*api.routes, *pages.routes]
