@@ -1,25 +1,6 @@
-"""`hall demo`: the Kaiyuan hall on a simulated clock, with simulated residents and clerks.
-
-The clock starts a working day at 07:55 (five minutes before the first session) and runs
-`speed` times faster than real time. One background coroutine in the hub plays the day:
-
-- a **day plan** drawn once from a seeded `random.Random` (`plan_day`): when each A- and
-  B-post arrives, the residents' arrivals (a Poisson process, busier in mid-morning and in
-  the quarter hour before the kiosk stops), and the A-posts' outings: a short break, a
-  meeting that the B-post covers early, and field work that the B-post covers *late*
-  (after `cover.requested` and `cover.escalated`), so the absence is recorded late;
-- every few simulated seconds a **step** reads the hall's state, brings it up to the
-  simulated now (the core's `advance`, without writing), and asks small pure functions what
-  the people in the hall do next: `staff_moves` (arrive, go away, cover, return, go off
-  after closing), `desk_move` (call the next resident, recall, finish, no-show, transfer),
-  `due_residents` (take a ticket). Their commands go through the hub's `Engine`, exactly
-  like a tablet's or a kiosk's; a refusal (`no_ticket`, `hall_closed`, ...) is part of a
-  real hall and is skipped.
-
-The demo plays a whole day, morning and afternoon; at its end (every window closed, every
-post off) the hall rests overnight, and the next working day is played from its 07:55 with
-the next seed, until Ctrl-C.
-"""
+"""What the people in the hall do at each step of `hall demo`: the posts' moves
+(`staff_moves`), the clerk's at each window (`desk_move`), the residents who take a ticket
+(`due_residents`), all read off `WindowView`s of the hall's state."""
 
 from __future__ import annotations
 
@@ -53,7 +34,7 @@ from hall.store.errors import StoreError
 if TYPE_CHECKING:
     from hall.services import Services
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("hall.demo")  # one logger for the demo, as before the split
 
 HALL = "kaiyuan"
 DEMO_PIN = "0000"
@@ -826,21 +807,3 @@ def run_demo(
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-
-
-__all__ = [
-    "DEMO_PIN",
-    "Desk",
-    "Move",
-    "SimClock",
-    "Simulation",
-    "WindowView",
-    "demo_day",
-    "demo_start",
-    "desk_move",
-    "plan_day",
-    "run_demo",
-    "simulation",
-    "staff_moves",
-    "window_views",
-]
