@@ -21,12 +21,17 @@ post off) the hall rests overnight, and the next working day is played from its 
 the next seed, until Ctrl-C.
 """
 
+from hall.demo.clock import (
+    LEAD_IN,
+    SimClock,
+    demo_day,
+    demo_start,
+)
 from hall.demo.moves import (
     DEMO_PIN,
     DIRECTOR,
     HALL,
     KIOSK,
-    LEAD_IN,
     MAX_PAUSE,
     MIN_PAUSE,
     PRIORITY_SHARE,
@@ -44,15 +49,12 @@ from hall.demo.moves import (
     RegisterLeave,
     Resident,
     Return,
-    SimClock,
     Simulation,
     Span,
     Step,
     WindowView,
     arrival_rate,
     banner,
-    demo_day,
-    demo_start,
     desk_move,
     draw_residents,
     due_residents,

@@ -12,7 +12,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +25,7 @@ from hall.config import HallConfig, default_hall_path, load_halls
 from hall.core import Actor, Command, DomainError, State, advance
 from hall.core import commands as cmds
 from hall.core.model import AwayReason, LeaveKind, Phase, PostName, PostState, WindowStatus
+from hall.demo.clock import LEAD_IN, SimClock, demo_day, demo_start
 from hall.queue.order import serving, waiting_for
 from hall.schedule import hall_day, sessions_on
 from hall.staffing.status import window_status
@@ -38,7 +38,6 @@ log = logging.getLogger("hall.demo")  # one logger for the demo, as before the s
 
 HALL = "kaiyuan"
 DEMO_PIN = "0000"
-LEAD_IN = timedelta(minutes=5)  # the day starts this long before the first session
 STEP = 10.0  # simulated seconds between two looks at the hall
 MIN_PAUSE, MAX_PAUSE = 0.01, 0.25  # real seconds, whatever the speed
 KIOSK = Actor("kiosk")
@@ -47,47 +46,6 @@ DIRECTOR = Actor("director", staff="director")  # the hall's director stands in 
 # How many residents come for each service, relative to each other (Kaiyuan's seven areas).
 SERVICE_WEIGHTS = {"A": 1.0, "B": 1.1, "C": 1.4, "D": 1.3, "E": 1.6, "F": 0.9, "G": 0.8}
 PRIORITY_SHARE = 0.08  # elderly, disabled, pregnant
-
-
-# -- the simulated clock ------------------------------------------------------------------
-
-
-class SimClock:
-    """`start + (monotonic() - t0) * speed`, as an aware UTC datetime: the hub's clock."""
-
-    def __init__(
-        self, start: datetime, speed: float, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
-        if start.utcoffset() is None:
-            raise ValueError("the simulated clock needs an aware start time")
-        if speed <= 0:
-            raise ValueError("speed must be positive")
-        self.start = start.astimezone(UTC)
-        self.speed = speed
-        self._monotonic = monotonic
-        self._t0 = monotonic()
-
-    def __call__(self) -> datetime:
-        return self.start + timedelta(seconds=(self._monotonic() - self._t0) * self.speed)
-
-    def real(self, simulated_seconds: float) -> float:
-        """Real seconds that `simulated_seconds` take at this speed."""
-        return simulated_seconds / self.speed
-
-
-def demo_day(hall: HallConfig, today: date) -> date:
-    """`today` if the hall works today, else its next working day."""
-    for offset in range(400):
-        day = today + timedelta(days=offset)
-        if sessions_on(hall, day):
-            return day
-    raise ValueError(f"hall {hall.id} has no working day within a year of {today}")
-
-
-def demo_start(hall: HallConfig, day: date) -> datetime:
-    """07:55 in the hall's time zone for Kaiyuan: five minutes before the first session."""
-    first, _ = sessions_on(hall, day)[0]
-    return (first - LEAD_IN).astimezone(UTC)
 
 
 # -- what the simulation sees -------------------------------------------------------------
