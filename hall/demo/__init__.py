@@ -28,9 +28,7 @@ from hall.demo.clock import (
     demo_start,
 )
 from hall.demo.moves import (
-    DEMO_PIN,
     DIRECTOR,
-    HALL,
     KIOSK,
     MAX_PAUSE,
     MIN_PAUSE,
@@ -41,13 +39,10 @@ from hall.demo.moves import (
     Simulation,
     Step,
     WindowView,
-    banner,
     desk_move,
     due_residents,
     narrate,
     plan_visit,
-    prepare,
-    run_demo,
     simulation,
     staff_moves,
     transfer_target,
@@ -69,6 +64,13 @@ from hall.demo.plan import (
     arrival_rate,
     draw_residents,
     plan_day,
+)
+from hall.demo.run import (
+    DEMO_PIN,
+    HALL,
+    banner,
+    prepare,
+    run_demo,
 )
 
 __all__ = [
