@@ -30,20 +30,13 @@ from hall.demo.clock import (
 from hall.demo.moves import (
     DIRECTOR,
     KIOSK,
-    MAX_PAUSE,
-    MIN_PAUSE,
-    STEP,
     Desk,
-    HubEngine,
     Move,
-    Simulation,
     Step,
     WindowView,
     desk_move,
     due_residents,
-    narrate,
     plan_visit,
-    simulation,
     staff_moves,
     transfer_target,
     window_views,
@@ -71,6 +64,15 @@ from hall.demo.run import (
     banner,
     prepare,
     run_demo,
+)
+from hall.demo.simulation import (
+    MAX_PAUSE,
+    MIN_PAUSE,
+    STEP,
+    HubEngine,
+    Simulation,
+    narrate,
+    simulation,
 )
 
 __all__ = [
