@@ -125,71 +125,80 @@ def staff_moves(
         if intent.at > now:
             pending.append(intent)
             continue
-        v = views[intent.window]
-        n = intent.window
-        if isinstance(intent, Arrive):
-            mine = v.a_state if intent.post == "A" else v.b_state
-            if mine == "off":
-                staff = v.a if intent.post == "A" else v.b
-                moves.append(
-                    Move(
-                        cmds.PresenceSet(window=n, post=intent.post, state="present"), _clerk(staff)
-                    )
-                )
-        elif isinstance(intent, Outing):
-            if v.phase != "open":
-                continue  # the session ended first: the outing is dropped
-            if v.a_state != "present" or v.serving is not None:
-                pending.append(intent)  # finish the resident at the window first
-                continue
-            note = f"A-post {v.a} goes away ({intent.reason}) for {intent.minutes:.0f} min; "
-            if intent.cover_after is None:
-                note += "nobody covers"
-            else:
-                pending.append(CoverUp(now + timedelta(minutes=intent.cover_after), n))
-                late = " (late: after the cover request and its escalation)" * intent.late
-                note += f"B-post {v.b} covers after {intent.cover_after:.0f} min{late}"
-            pending.append(Return(now + timedelta(minutes=intent.minutes), n))
-            moves.append(
-                Move(
-                    cmds.PresenceSet(window=n, post="A", state="away", reason=intent.reason),
-                    _clerk(v.a),
-                    note,
-                )
-            )
-        elif isinstance(intent, RegisterLeave):
-            minutes = (intent.until - intent.start).total_seconds() / 60
-            moves.append(
-                Move(
-                    cmds.LeaveRegister(
-                        staff=v.a, kind=intent.kind, start=intent.start, until=intent.until
-                    ),
-                    director,
-                    f"the director registers {intent.kind} for A-post {v.a} from "
-                    f"{intent.start:%H:%M} for {minutes:.0f} min: not an absence, B covers",
-                )
-            )
-            pending.append(Outing(intent.start, n, "field", minutes, 1.5))
-        elif isinstance(intent, CoverUp):
-            if v.a_state != "present" and v.b_state != "covering":
-                moves.append(Move(cmds.CoverStart(window=n), _clerk(v.b)))
-        elif isinstance(intent, Return):
-            if v.a_state != "present":
-                moves.append(
-                    Move(cmds.PresenceSet(window=n, post="A", state="present"), _clerk(v.a))
-                )
-        elif v.phase != "closed":  # Depart: wait for the extended service to end
-            pending.append(intent)
-        else:
-            posts: tuple[tuple[PostName, str, PostState], ...] = (
-                ("A", v.a, v.a_state),
-                ("B", v.b, v.b_state),
-            )
-            for post, staff, state in posts:
-                if state != "off":
-                    off = cmds.PresenceSet(window=n, post=post, state="off")
-                    moves.append(Move(off, _clerk(staff)))
+        made, later = _act(intent, views[intent.window], now, director)
+        moves += made
+        pending += later
     return moves, pending
+
+
+def _act(
+    intent: Intent, v: WindowView, now: datetime, director: Actor
+) -> tuple[list[Move], list[Intent]]:
+    """One intent due at `now`: (the moves it makes, the intents it leaves pending)."""
+    moves: list[Move] = []
+    pending: list[Intent] = []
+    n = intent.window
+    if isinstance(intent, Arrive):
+        mine = v.a_state if intent.post == "A" else v.b_state
+        if mine == "off":
+            staff = v.a if intent.post == "A" else v.b
+            moves.append(
+                Move(cmds.PresenceSet(window=n, post=intent.post, state="present"), _clerk(staff))
+            )
+    elif isinstance(intent, Outing):
+        return _go_out(intent, v, now)
+    elif isinstance(intent, RegisterLeave):
+        minutes = (intent.until - intent.start).total_seconds() / 60
+        moves.append(
+            Move(
+                cmds.LeaveRegister(
+                    staff=v.a, kind=intent.kind, start=intent.start, until=intent.until
+                ),
+                director,
+                f"the director registers {intent.kind} for A-post {v.a} from "
+                f"{intent.start:%H:%M} for {minutes:.0f} min: not an absence, B covers",
+            )
+        )
+        pending.append(Outing(intent.start, n, "field", minutes, 1.5))
+    elif isinstance(intent, CoverUp):
+        if v.a_state != "present" and v.b_state != "covering":
+            moves.append(Move(cmds.CoverStart(window=n), _clerk(v.b)))
+    elif isinstance(intent, Return):
+        if v.a_state != "present":
+            moves.append(Move(cmds.PresenceSet(window=n, post="A", state="present"), _clerk(v.a)))
+    elif v.phase != "closed":  # Depart: wait for the extended service to end
+        pending.append(intent)
+    else:
+        posts: tuple[tuple[PostName, str, PostState], ...] = (
+            ("A", v.a, v.a_state),
+            ("B", v.b, v.b_state),
+        )
+        for post, staff, state in posts:
+            if state != "off":
+                off = cmds.PresenceSet(window=n, post=post, state="off")
+                moves.append(Move(off, _clerk(staff)))
+    return moves, pending
+
+
+def _go_out(intent: Outing, v: WindowView, now: datetime) -> tuple[list[Move], list[Intent]]:
+    """The A-post goes away, once the resident at the window is served: (the move, the
+    B-post's cover if any and the A-post's return, pending)."""
+    if v.phase != "open":
+        return [], []  # the session ended first: the outing is dropped
+    if v.a_state != "present" or v.serving is not None:
+        return [], [intent]  # finish the resident at the window first
+    n = intent.window
+    pending: list[Intent] = []
+    note = f"A-post {v.a} goes away ({intent.reason}) for {intent.minutes:.0f} min; "
+    if intent.cover_after is None:
+        note += "nobody covers"
+    else:
+        pending.append(CoverUp(now + timedelta(minutes=intent.cover_after), n))
+        late = " (late: after the cover request and its escalation)" * intent.late
+        note += f"B-post {v.b} covers after {intent.cover_after:.0f} min{late}"
+    pending.append(Return(now + timedelta(minutes=intent.minutes), n))
+    away = cmds.PresenceSet(window=n, post="A", state="away", reason=intent.reason)
+    return [Move(away, _clerk(v.a), note)], pending
 
 
 Step = Literal["finish", "recall", "no_show", "transfer"]
