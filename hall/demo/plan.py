@@ -167,27 +167,42 @@ def plan_day(hall: HallConfig, day: date, rng: random.Random) -> DayPlan:
             intents.append(Arrive(start + _minutes(rng, -5.0, 2.0), n, "B"))
             intents.append(Depart(end, n))
         residents += draw_residents(hall, start, end, rng)
-        outings: list[tuple[AwayReason, Span, Span, Span | None]]
-        if index == 0:  # the morning: a break, an early cover, a late cover
-            outings = [
-                ("break", (30, 40), (5, 7), None),
-                ("meeting", (60, 70), (24, 30), (2, 4)),
-                ("field", (95, 105), (late + 8, late + 12), (late + 1, late + 1.8)),
-            ]
-        else:  # the afternoon: a break and a covered stint in the back office
-            outings = [
-                ("break", (40, 50), (5, 8), None),
-                ("back_office", (80, 90), (15, 20), (4, 7)),
-            ]
-        chosen = rng.sample(others, min(len(outings), len(others)))
-        for n, (reason, leave, stay, cover) in zip(chosen, outings, strict=False):
-            at = start + _minutes(rng, *leave)
-            minutes = rng.uniform(*stay)
-            if at + timedelta(minutes=minutes + 30) > end:
-                continue  # a short session: no outing that could run into closing
-            cover_after = rng.uniform(*cover) if cover else None
-            is_late = cover_after is not None and cover_after > late
-            intents.append(Outing(at, n, reason, minutes, cover_after, is_late))
+        intents += _outings(start, end, index == 0, others, late, rng)
     intents.sort(key=lambda i: i.at)
     residents.sort(key=lambda r: r.at)
     return DayPlan(tuple(intents), tuple(residents), sessions[-1][1])
+
+
+def _outings(
+    start: datetime,
+    end: datetime,
+    morning: bool,
+    others: list[int],
+    late: float,
+    rng: random.Random,
+) -> list[Outing]:
+    """The A-posts' outings in one session (the morning's or the afternoon's), at windows
+    drawn from `others`; `late`: the minutes from an A-post leaving to the escalation."""
+    outings: list[tuple[AwayReason, Span, Span, Span | None]]
+    if morning:  # the morning: a break, an early cover, a late cover
+        outings = [
+            ("break", (30, 40), (5, 7), None),
+            ("meeting", (60, 70), (24, 30), (2, 4)),
+            ("field", (95, 105), (late + 8, late + 12), (late + 1, late + 1.8)),
+        ]
+    else:  # the afternoon: a break and a covered stint in the back office
+        outings = [
+            ("break", (40, 50), (5, 8), None),
+            ("back_office", (80, 90), (15, 20), (4, 7)),
+        ]
+    out: list[Outing] = []
+    chosen = rng.sample(others, min(len(outings), len(others)))
+    for n, (reason, leave, stay, cover) in zip(chosen, outings, strict=False):
+        at = start + _minutes(rng, *leave)
+        minutes = rng.uniform(*stay)
+        if at + timedelta(minutes=minutes + 30) > end:
+            continue  # a short session: no outing that could run into closing
+        cover_after = rng.uniform(*cover) if cover else None
+        is_late = cover_after is not None and cover_after > late
+        out.append(Outing(at, n, reason, minutes, cover_after, is_late))
+    return out
