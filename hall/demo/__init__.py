@@ -19,14 +19,13 @@ The clock starts a working day at 07:55 (five minutes before the first session) 
 The demo plays a whole day, morning and afternoon; at its end (every window closed, every
 post off) the hall rests overnight, and the next working day is played from its 07:55 with
 the next seed, until Ctrl-C.
+
+The package: `clock` (the simulated clock and the day it plays), `plan` (the day plan),
+`moves` (what the people in the hall do), `simulation` (the loop driving them through the
+engine), `run` (`hall demo` itself: the embedded Redis and the hub).
 """
 
-from hall.demo.clock import (
-    LEAD_IN,
-    SimClock,
-    demo_day,
-    demo_start,
-)
+from hall.demo.clock import LEAD_IN, SimClock, demo_day, demo_start
 from hall.demo.moves import (
     DIRECTOR,
     KIOSK,
@@ -58,13 +57,7 @@ from hall.demo.plan import (
     draw_residents,
     plan_day,
 )
-from hall.demo.run import (
-    DEMO_PIN,
-    HALL,
-    banner,
-    prepare,
-    run_demo,
-)
+from hall.demo.run import DEMO_PIN, HALL, banner, prepare, run_demo
 from hall.demo.simulation import (
     MAX_PAUSE,
     MIN_PAUSE,

@@ -25,12 +25,7 @@ from hall.demo.moves import (
     staff_moves,
     window_views,
 )
-from hall.demo.plan import (
-    Intent,
-    Outing,
-    Resident,
-    plan_day,
-)
+from hall.demo.plan import Intent, Outing, Resident, plan_day
 from hall.schedule import hall_day
 from hall.store.errors import StoreError
 
