@@ -21,11 +21,21 @@ post off) the hall rests overnight, and the next working day is played from its 
 the next seed, until Ctrl-C.
 
 The package: `clock` (the simulated clock and the day it plays), `plan` (the day plan),
-`moves` (what the people in the hall do), `simulation` (the loop driving them through the
-engine), `run` (`hall demo` itself: the embedded Redis and the hub).
+`moves` (what the people in the hall do), `loop` (the simulation driving them through the
+engine), `run` (`hall demo` itself: the embedded Redis and the hub). The loop's module is
+not called `simulation`: that name is the function re-exported here.
 """
 
 from hall.demo.clock import LEAD_IN, SimClock, demo_day, demo_start
+from hall.demo.loop import (
+    MAX_PAUSE,
+    MIN_PAUSE,
+    STEP,
+    HubEngine,
+    Simulation,
+    narrate,
+    simulation,
+)
 from hall.demo.moves import (
     DIRECTOR,
     KIOSK,
@@ -58,15 +68,6 @@ from hall.demo.plan import (
     plan_day,
 )
 from hall.demo.run import DEMO_PIN, HALL, banner, prepare, run_demo
-from hall.demo.simulation import (
-    MAX_PAUSE,
-    MIN_PAUSE,
-    STEP,
-    HubEngine,
-    Simulation,
-    narrate,
-    simulation,
-)
 
 __all__ = [
     "DEMO_PIN",

@@ -15,7 +15,7 @@ import click
 
 from hall.config import HallConfig, default_hall_path, load_halls
 from hall.demo.clock import SimClock, demo_day, demo_start
-from hall.demo.simulation import simulation
+from hall.demo.loop import simulation
 from hall.schedule import hall_day
 
 HALL = "kaiyuan"
