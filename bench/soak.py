@@ -49,11 +49,11 @@ import msgspec
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from hall.store.credentials import Credentials, device_claims
 from hall.config import HallConfig, default_hall_path, load_halls
 from hall.core import Actor, Command, DomainError, State, encode_command, initial_state
 from hall.demo import HALL, Resident, Simulation, demo_day, demo_start, draw_residents
 from hall.schedule import hall_day, sessions_on
+from hall.store.credentials import Credentials, device_claims
 from hall.store.embedded import EmbeddedRedis, free_tcp_port
 from hall.store.store import Store
 

@@ -30,7 +30,7 @@ from hall.schedule import hall_day
 from hall.store.errors import StoreError
 
 if TYPE_CHECKING:
-    from hall.services import Services
+    from hall.runtime import Runtime
 
 log = logging.getLogger("hall.demo")  # one logger for the demo, as before the split
 
@@ -188,15 +188,15 @@ def simulation(
     *,
     seed: int = 1,
     say: Callable[[str], None] | None = None,
-) -> Callable[[Services], Coroutine[Any, Any, None]]:
+) -> Callable[[Runtime], Coroutine[Any, Any, None]]:
     """The background coroutine for `create_app(..., background=[...])`: plays the day, then
     (if the demo is left running) the hall rests overnight and the next working day is played
     from its 07:55, with the next seed."""
 
-    async def run(services: Services) -> None:
+    async def run(hub: Runtime) -> None:
         for n in itertools.count():
             sim = Simulation(hall, clock, speed=clock.speed, seed=seed + n, say=say)
-            await sim.run(services.engine)
+            await sim.run(hub.engine)
             day = demo_day(hall, hall_day(hall, clock()) + timedelta(days=1))
             start = demo_start(hall, day)
             wait = max(0.0, clock.real((start - clock()).total_seconds()))

@@ -25,24 +25,26 @@ DEMO_PIN = "0000"
 async def prepare(url: str, hall: HallConfig) -> dict[str, str]:
     """Check the Redis is fresh, set every staff member's PIN to the demo PIN, and issue a
     kiosk and an integration token."""
-    from hall.auth import device_claims
+    from hall.store.credentials import Credentials, device_claims
     from hall.store.store import Store
 
-    store = Store(url)
+    store, credentials = Store(url), Credentials(url)
     try:
         if await store.first_id(hall.id) is not None:
             raise click.ClickException(
                 "this data folder already holds a hall's events; the demo needs an empty "
                 "one (or leave out --data for a temporary folder)"
             )
-        await asyncio.gather(*(store.set_pin(hall.id, s.id, DEMO_PIN) for s in hall.staff))
+        pins = (credentials.set_pin(hall.id, s.id, DEMO_PIN) for s in hall.staff)
+        await asyncio.gather(*pins)
         day = 86_400
         return {
-            role: await store.issue_token(hall.id, device_claims(hall.id, role, None), day)
+            role: await credentials.issue_token(hall.id, device_claims(hall.id, role, None), day)
             for role in ("kiosk", "integration")
         }
     finally:
         await store.close()
+        await credentials.close()
 
 
 def banner(

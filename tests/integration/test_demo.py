@@ -47,8 +47,8 @@ from hall.demo import (
     staff_moves,
 )
 from hall.settings import Secret, Settings
-from hall.store.embedded import free_tcp_port
 from hall.store.credentials import Credentials
+from hall.store.embedded import free_tcp_port
 from hall.store.store import Store
 
 from .hubs import ADMIN, wait_for

@@ -47,7 +47,7 @@ WALL = "/ws/halls/t/view/wall"
 @dataclass
 class InProcessHub:
     port: int
-    services: Services | None = None
+    runtime: Runtime | None = None
     loop: asyncio.AbstractEventLoop | None = None
     writes: list[int] = field(default_factory=list)
 
@@ -58,13 +58,13 @@ class InProcessHub:
     def ws(self, path: str) -> ClientConnection:
         return connect(f"ws://127.0.0.1:{self.port}{path}", open_timeout=5)
 
-    def on_loop(self, fn: Callable[[Services], T]) -> T:
-        """Run `fn(services)` on the hub's event loop (its sockets are not thread-safe)."""
-        assert self.loop is not None and self.services is not None
-        services = self.services
+    def on_loop(self, fn: Callable[[Runtime], T]) -> T:
+        """Run `fn(runtime)` on the hub's event loop (its sockets are not thread-safe)."""
+        assert self.loop is not None and self.runtime is not None
+        runtime = self.runtime
 
         async def call() -> T:
-            return fn(services)
+            return fn(runtime)
 
         return asyncio.run_coroutine_threadsafe(call(), self.loop).result(5)
 
@@ -78,8 +78,8 @@ def in_process_hub(
 ) -> Iterator[InProcessHub]:
     hub = InProcessHub(free_tcp_port())
 
-    async def remember(services: Services) -> None:
-        hub.services, hub.loop = services, asyncio.get_running_loop()
+    async def remember(runtime: Runtime) -> None:
+        hub.runtime, hub.loop = runtime, asyncio.get_running_loop()
 
     settings = Settings(
         config=config,
@@ -339,9 +339,9 @@ def test_a_slow_socket_is_closed_with_1013_and_resumes_without_a_gap(
         sock.settimeout(10)
         try:
 
-            def shrink(services: Services) -> bool:
+            def shrink(runtime: Runtime) -> bool:
                 """The hub's buffers towards it kept small: they fill after ~50 events."""
-                (box,) = services.live.feeds["t"].subscribers
+                (box,) = runtime.live.feeds["t"].subscribers
                 assert box.raw is not None
                 transport: Any = box.raw.transport  # type: ignore[attr-defined]
                 transport.get_extra_info("socket").setsockopt(
@@ -350,7 +350,7 @@ def test_a_slow_socket_is_closed_with_1013_and_resumes_without_a_gap(
                 transport.set_write_buffer_limits(high=4096)
                 return True
 
-            wait_for(lambda: "t" in hub.services.live.feeds if hub.services else False, 5)
+            wait_for(lambda: "t" in hub.runtime.live.feeds if hub.runtime else False, 5)
             wait_for(lambda: hub.on_loop(lambda s: len(s.live.feeds["t"].subscribers)) == 1, 5)
             hub.on_loop(shrink)
             for _ in range(100):  # the socket reads nothing meanwhile
