@@ -21,9 +21,9 @@ from hall.core.errors import Forbidden
 from hall.core.evolve import evolve
 from hall.core.model import Actor, State
 from hall.core.timers import due, next_deadline, settle
-from hall.queue import rules as tickets
+from hall.queue import tickets
 from hall.staffing import leave
-from hall.staffing import rules as posts
+from hall.staffing import posts
 
 _MAX_STEPS = 100_000  # a guard: each step consumes a deadline, so this is never reached
 

@@ -16,7 +16,7 @@ from hall.core.model import State, Ticket, WindowState
 from hall.queue.order import serving, waiting_for
 from hall.schedule import day_start, hall_day, sessions_on
 from hall.staffing import leave
-from hall.staffing.rules import closing
+from hall.staffing.posts import closing
 from hall.staffing.status import cover_step, covering_elsewhere
 
 _ONE_DAY = timedelta(days=1)

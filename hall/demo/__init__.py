@@ -42,13 +42,13 @@ from hall.demo.moves import (
     Desk,
     Move,
     Step,
-    WindowView,
+    WindowFacts,
     desk_move,
     due_residents,
     plan_visit,
     staff_moves,
     transfer_target,
-    window_views,
+    window_facts,
 )
 from hall.demo.plan import (
     PRIORITY_SHARE,
@@ -96,7 +96,7 @@ __all__ = [
     "Simulation",
     "Span",
     "Step",
-    "WindowView",
+    "WindowFacts",
     "arrival_rate",
     "banner",
     "demo_day",
@@ -112,5 +112,5 @@ __all__ = [
     "simulation",
     "staff_moves",
     "transfer_target",
-    "window_views",
+    "window_facts",
 ]

@@ -19,11 +19,11 @@ from hall.demo.clock import SimClock, demo_day, demo_start
 from hall.demo.moves import (
     Desk,
     Move,
-    WindowView,
+    WindowFacts,
     desk_move,
     due_residents,
     staff_moves,
-    window_views,
+    window_facts,
 )
 from hall.demo.plan import Intent, Outing, Resident, plan_day
 from hall.schedule import hall_day
@@ -42,7 +42,7 @@ MIN_PAUSE, MAX_PAUSE = 0.01, 0.25  # real seconds, whatever the speed
 
 
 def narrate(
-    hall: HallConfig, before: dict[int, WindowView] | None, after: dict[int, WindowView]
+    hall: HallConfig, before: dict[int, WindowFacts] | None, after: dict[int, WindowFacts]
 ) -> list[str]:
     """One line per window whose status changed (or whose cover request was escalated)."""
     if before is None:
@@ -108,7 +108,7 @@ class Simulation:
         self.intents: list[Intent] = list(self.plan.intents)
         self.residents: list[Resident] = list(self.plan.residents)
         self.desks: dict[int, Desk] = {w.number: Desk() for w in hall.windows}
-        self.views: dict[int, WindowView] | None = None
+        self.views: dict[int, WindowFacts] | None = None
         self.open: bool | None = None  # a session is running
         self.refusals: dict[str, int] = {}
         self.done = False
@@ -121,7 +121,7 @@ class Simulation:
 
     def moves(self, state: State, now: datetime) -> list[Move]:
         """Everything the hall's people do at `now`, given the hall's state at `now`."""
-        views = window_views(self.hall, state)
+        views = window_facts(self.hall, state)
         self._hall_news(state, now)
         for line in narrate(self.hall, self.views, views):
             self._tell(now, line)

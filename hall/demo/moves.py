@@ -1,6 +1,6 @@
 """What the people in the hall do at each step of `hall demo`: the posts' moves
 (`staff_moves`), the clerk's at each window (`desk_move`), the residents who take a ticket
-(`due_residents`), all read off `WindowView`s of the hall's state."""
+(`due_residents`), all read off `WindowFacts`s of the hall's state."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ DIRECTOR = Actor("director", staff="director")  # the hall's director stands in 
 
 
 @dataclass(frozen=True)
-class WindowView:
+class WindowFacts:
     number: int
     name: str
     services: tuple[str, ...]
@@ -60,13 +60,13 @@ class WindowView:
         return None
 
 
-def window_views(hall: HallConfig, state: State) -> dict[int, WindowView]:
-    out: dict[int, WindowView] = {}
+def window_facts(hall: HallConfig, state: State) -> dict[int, WindowFacts]:
+    out: dict[int, WindowFacts] = {}
     for wcfg in hall.windows:
         w = state.window(wcfg.number)
         assert w is not None
         called = serving(state, wcfg.number)
-        out[wcfg.number] = WindowView(
+        out[wcfg.number] = WindowFacts(
             number=wcfg.number,
             name=wcfg.name,
             services=wcfg.services,
@@ -113,7 +113,7 @@ def due_residents(
 
 
 def staff_moves(
-    views: dict[int, WindowView],
+    views: dict[int, WindowFacts],
     intents: Sequence[Intent],
     now: datetime,
     director: Actor = DIRECTOR,
@@ -132,7 +132,7 @@ def staff_moves(
 
 
 def _act(
-    intent: Intent, v: WindowView, now: datetime, director: Actor
+    intent: Intent, v: WindowFacts, now: datetime, director: Actor
 ) -> tuple[list[Move], list[Intent]]:
     """One intent due at `now`: (the moves it makes, the intents it leaves pending)."""
     moves: list[Move] = []
@@ -180,7 +180,7 @@ def _act(
     return moves, pending
 
 
-def _go_out(intent: Outing, v: WindowView, now: datetime) -> tuple[list[Move], list[Intent]]:
+def _go_out(intent: Outing, v: WindowFacts, now: datetime) -> tuple[list[Move], list[Intent]]:
     """The A-post goes away, once the resident at the window is served: (the move, the
     B-post's cover if any and the A-post's return, pending)."""
     if v.phase != "open":
@@ -237,7 +237,7 @@ def plan_visit(ticket: str, now: datetime, rng: random.Random) -> Desk:
 
 
 def transfer_target(
-    views: dict[int, WindowView], source: WindowView, rng: random.Random
+    views: dict[int, WindowFacts], source: WindowFacts, rng: random.Random
 ) -> int | None:
     """Another open, attended window with other services: where the resident belongs."""
     targets = [
@@ -252,9 +252,9 @@ def transfer_target(
 
 
 def desk_move(
-    view: WindowView,
+    view: WindowFacts,
     desk: Desk,
-    views: dict[int, WindowView],
+    views: dict[int, WindowFacts],
     now: datetime,
     rng: random.Random,
     *,

@@ -11,7 +11,7 @@ from hall.core import events as ev
 from hall.core.commands import LeaveCancel, LeaveRegister
 from hall.core.errors import Invalid, NotFound, Refused
 from hall.core.model import Actor, Leave, State
-from hall.staffing.rules import absence_recorded
+from hall.staffing.posts import absence_recorded
 
 LONGEST = timedelta(days=366)
 

@@ -37,7 +37,7 @@ from hall.demo import (
     Return,
     SimClock,
     Simulation,
-    WindowView,
+    WindowFacts,
     demo_day,
     demo_start,
     desk_move,
@@ -106,7 +106,7 @@ def test_the_plan_is_seeded_and_holds_the_morning_story() -> None:
     assert len(late_a) == 1 and late_a[0].window != leave.window  # one late arrival
 
 
-def view(**given: Any) -> WindowView:
+def view(**given: Any) -> WindowFacts:
     base: dict[str, Any] = {
         "number": 1,
         "name": "党政办",
@@ -121,7 +121,7 @@ def view(**given: Any) -> WindowView:
         "serving": None,
         "waiting": 2,
     }
-    return WindowView(**{**base, **given})
+    return WindowFacts(**{**base, **given})
 
 
 def test_the_clerk_calls_serves_and_waits_between_residents() -> None:

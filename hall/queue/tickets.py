@@ -14,7 +14,7 @@ from hall.core.errors import Forbidden, Refused
 from hall.core.evolve import fold
 from hall.core.model import Actor, Finished, State, Ticket, WindowState
 from hall.queue.order import next_for, next_number, serving
-from hall.staffing.rules import closing, serve_as
+from hall.staffing.posts import closing, serve_as
 from hall.staffing.status import serving_status
 
 
