@@ -139,7 +139,7 @@ def parse_time(text: str) -> time:
 
 def default_hall_path() -> Path:
     """The Kaiyuan hall file shipped inside the package."""
-    return Path(__file__).with_name("halls") / "kaiyuan.toml"
+    return Path(__file__).parent.parent / "halls" / "kaiyuan.toml"
 
 
 def load_halls(path: Path) -> dict[str, HallConfig]:
