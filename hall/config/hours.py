@@ -103,7 +103,7 @@ def _check_year_covered(seasons: tuple[Season, ...], *, has_fallback: bool) -> N
         day += timedelta(days=1)
 
 
-# - time helpers for messages
+# - time helpers, also used by the rules check in loading
 
 
 def _length(session: Session) -> timedelta:
