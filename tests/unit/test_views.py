@@ -639,13 +639,7 @@ def test_names_are_escaped(hall: HallConfig, renderer: Renderer) -> None:
 
 
 def test_catalog_is_complete() -> None:
-    assert set(CATALOG[ZH]) == set(CATALOG[EN])
-    fields = re.compile(r"{(\w+)")
-    for key, zh in CATALOG[ZH].items():
-        if key.startswith("date."):  # English names the month, Chinese numbers it
-            continue
-        assert set(fields.findall(zh)) == set(fields.findall(CATALOG[EN][key])), key
-        assert zh.strip() and CATALOG[EN][key].strip(), key
+    # The two catalogs' keys and placeholders: tests/unit/test_i18n.py.
     for code in ERROR_CODES:
         assert f"error.{code}" in CATALOG[ZH], code
     assert error_message(ZH, "queue_not_empty", waiting=3) == "还有 3 人在等候本窗口，暂不能下班"
