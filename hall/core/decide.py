@@ -22,8 +22,7 @@ from hall.core.evolve import evolve
 from hall.core.model import Actor, State
 from hall.core.timers import due, next_deadline, settle
 from hall.queue import tickets
-from hall.staffing import leave
-from hall.staffing import posts
+from hall.staffing import leave, posts
 
 _MAX_STEPS = 100_000  # a guard: each step consumes a deadline, so this is never reached
 

@@ -12,6 +12,7 @@ from hall.config import HallConfig
 from hall.core.alertbook import Resolved
 from hall.kiosk.common import Labeller, PageInfo, Part, Text, page_info, plain, whole_minutes
 from hall.kiosk.counters import DayCounts, count_day
+from hall.kiosk.hours import hours_today
 from hall.kiosk.sentences import (
     AlertItem,
     FeedItem,
@@ -20,7 +21,6 @@ from hall.kiosk.sentences import (
     resolved_alerts,
     timeline,
 )
-from hall.kiosk.hours import hours_today
 from hall.kiosk.summary import Clock, Stat, clock, occupancy
 from hall.kiosk.tiles import Tile, tile_part, window_tile
 
