@@ -8,7 +8,8 @@ from typing import Any
 
 from hall.config import HallConfig
 from hall.core.events import CALL_TYPES
-from hall.kiosk.common import Labeller, Text, epoch_ms, hhmm, parse_at
+from hall.kiosk.labels import Labeller, Text
+from hall.kiosk.times import epoch_ms, hhmm, parse_at
 
 RECENT_CALLS = 6
 _DIGITS = "零一二三四五六七八九"

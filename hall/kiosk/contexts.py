@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from hall.kiosk.common import PageInfo, Part, Text
 from hall.kiosk.director import DirectorContext, director_context
 from hall.kiosk.kiosk import KioskContext, kiosk_context, ticket_slip
+from hall.kiosk.labels import Text
 from hall.kiosk.login import KioskSetupContext, LoginContext, kiosk_setup_context, login_context
+from hall.kiosk.page import PageInfo, Part
 from hall.kiosk.resident import TicketContext, ticket_context
 from hall.kiosk.tablet import TabletContext, tablet_context
 from hall.kiosk.wall import WallContext, wall_context

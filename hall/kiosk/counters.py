@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hall.kiosk.common import parse_at
+from hall.kiosk.times import parse_at
 
 
 @dataclass(frozen=True, slots=True)

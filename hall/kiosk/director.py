@@ -10,9 +10,10 @@ from typing import Any
 
 from hall.config import HallConfig
 from hall.core.alertbook import Resolved
-from hall.kiosk.common import Labeller, PageInfo, Part, Text, page_info, plain, whole_minutes
 from hall.kiosk.counters import DayCounts, count_day
 from hall.kiosk.hours import hours_today
+from hall.kiosk.labels import Labeller, Text
+from hall.kiosk.page import PageInfo, Part, page_info, plain
 from hall.kiosk.sentences import (
     AlertItem,
     FeedItem,
@@ -23,6 +24,7 @@ from hall.kiosk.sentences import (
 )
 from hall.kiosk.summary import Clock, Stat, clock, occupancy
 from hall.kiosk.tiles import Tile, tile_part, window_tile
+from hall.kiosk.times import whole_minutes
 
 SystemAlert = tuple[str, Mapping[str, object]]  # (catalog key, its values)
 

@@ -13,9 +13,11 @@ from hall.config import HallConfig
 from hall.core.model import State
 from hall.core.public import public_state
 from hall.i18n import error_catalog
-from hall.kiosk.common import Labeller, PageInfo, Part, hhmm, page_info, parse_at, plain
 from hall.kiosk.hours import hours_today
+from hall.kiosk.labels import Labeller
+from hall.kiosk.page import PageInfo, Part, page_info, plain
 from hall.kiosk.positions import find_ticket, wait_minutes
+from hall.kiosk.times import hhmm, parse_at
 from hall.queue.order import Place, place
 
 

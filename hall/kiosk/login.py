@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from hall.config import HallConfig
 from hall.i18n import EN, ZH, error_message, normalize_lang, other_lang, t
-from hall.kiosk.common import Labeller, PageInfo, Part, page_info
+from hall.kiosk.labels import Labeller
+from hall.kiosk.page import PageInfo, Part, page_info
 
 
 @dataclass(frozen=True, slots=True)

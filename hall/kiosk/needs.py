@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from hall.config import HallConfig
-from hall.kiosk.common import Labeller, Part, epoch_ms, hhmm, parse_at
+from hall.kiosk.labels import Labeller
+from hall.kiosk.page import Part
+from hall.kiosk.times import epoch_ms, hhmm, parse_at
 
 NEEDS_ID = "cover-needs"
 

@@ -10,7 +10,8 @@ from datetime import date, datetime
 from typing import Any
 
 from hall.config import HallConfig
-from hall.kiosk.common import Labeller, PageInfo, Part, page_info, plain, service_name
+from hall.kiosk.labels import Labeller, service_name
+from hall.kiosk.page import PageInfo, Part, page_info, plain
 from hall.kiosk.positions import find_ticket, wait_minutes
 from hall.queue.fates import Fate
 from hall.queue.order import Place

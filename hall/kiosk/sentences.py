@@ -12,15 +12,8 @@ import msgspec
 
 from hall.config import HallConfig
 from hall.core.alertbook import Resolved
-from hall.kiosk.common import (
-    Labeller,
-    hhmm,
-    hhmmss,
-    parse_at,
-    service_name,
-    staff_name,
-    whole_minutes,
-)
+from hall.kiosk.labels import Labeller, service_name, staff_name
+from hall.kiosk.times import hhmm, hhmmss, parse_at, whole_minutes
 
 TIMELINE_LIMIT = 50
 RECORD_TYPES = ("absence.recorded", "arrival.late")

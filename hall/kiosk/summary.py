@@ -9,8 +9,9 @@ from typing import Any
 
 from hall.config import HallConfig
 from hall.i18n import MONTHS_EN, normalize_lang, other_lang, t
-from hall.kiosk.common import Labeller, Text, local
 from hall.kiosk.hours import Hours
+from hall.kiosk.labels import Labeller, Text
+from hall.kiosk.times import local
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,21 +14,12 @@ from typing import Any
 from hall.config import HallConfig
 from hall.core.model import AWAY_REASONS
 from hall.i18n import error_catalog
-from hall.kiosk.common import (
-    Labeller,
-    PageInfo,
-    Part,
-    epoch_ms,
-    hhmm,
-    minutes_between,
-    page_info,
-    parse_at,
-    plain,
-    service_name,
-)
 from hall.kiosk.hours import hours_today
+from hall.kiosk.labels import Labeller, service_name
 from hall.kiosk.needs import CoverNeed, cover_needs, needs_part
+from hall.kiosk.page import PageInfo, Part, page_info, plain
 from hall.kiosk.tiles import Tile, tile_part, window_tile
+from hall.kiosk.times import epoch_ms, hhmm, minutes_between, parse_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from hall.config import HallConfig
-from hall.kiosk.common import Labeller, Part, Text, epoch_ms, minutes_between, parse_at
 from hall.kiosk.hours import Hours
+from hall.kiosk.labels import Labeller, Text
+from hall.kiosk.page import Part
+from hall.kiosk.times import epoch_ms, minutes_between, parse_at
 
 TILE_TEMPLATE = "partials/window_tile.html"
 

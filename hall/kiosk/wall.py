@@ -11,8 +11,9 @@ from typing import Any
 from hall.config import HallConfig
 from hall.i18n import t
 from hall.kiosk.calls import Call, recent_calls
-from hall.kiosk.common import Labeller, PageInfo, Part, Text, page_info, plain
 from hall.kiosk.hours import hours_today
+from hall.kiosk.labels import Labeller, Text
+from hall.kiosk.page import PageInfo, Part, page_info, plain
 from hall.kiosk.summary import Clock, Stat, clock, occupancy
 from hall.kiosk.tiles import Tile, tile_part, window_tile
 

@@ -178,7 +178,7 @@ async def _with_slip(request: Request, hall: str, body: bytes, *, fresh: bool) -
 
 
 async def openapi(request: Request) -> Response:
-    return JSONResponse(openapi_document(runtime(request).version))
+    return JSONResponse(openapi_document(runtime(request).version, request.app.routes))
 
 
 routes = [

@@ -1,147 +1,200 @@
-"""`GET /api/openapi.json`, generated from the msgspec command and event types."""
+"""`GET /api/openapi.json`: made from the app's routes, each described by one entry of
+`OPERATIONS`, with the command and event schemas generated from the msgspec types. A JSON
+route without its entry (or an entry without its route) fails the build of the document,
+and a test: the document cannot drift from the routes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
+from starlette.routing import BaseRoute, Route
 
 from hall.core import AnyCommand, AnyEvent
 
 _REF = "#/components/schemas/{name}"
+JSON_PREFIXES = ("/api/", "/healthz", "/metrics")
+
+Operation = dict[str, Any]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF.format(name=name)}
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": _REF.format(name="Error")}}},
-    }
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
 
 
-def openapi_document(version: str) -> dict[str, Any]:
-    (command, event), components = msgspec.json.schema_components(
+def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*pairs: tuple[int, str]) -> dict[str, Any]:
+    return {str(status): _error(text) for status, text in pairs}
+
+
+HALL = {
+    "name": "hall",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+}
+AFTER = {
+    "name": "after",
+    "in": "query",
+    "schema": {"type": "string", "pattern": "^[0-9]+(-[0-9]+)?$"},
+}
+LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+DAY = {
+    "name": "day",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "date"},
+}
+NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+STAFF: list[dict[str, list[str]]] = [
+    {"bearer": []},
+    {"session": [], "csrf": []},
+]  # a token, or the cookie with its CSRF
+READER: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
+
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/healthz"): {
+        "responses": {"200": {"description": "up"}, "503": {"description": "a part is down"}}
+    },
+    ("GET", "/metrics"): {"responses": {"200": {"description": "Prometheus text"}}},
+    ("GET", "/api/openapi.json"): {"responses": {"200": {"description": "this document"}}},
+    ("GET", "/api/halls"): {"responses": {"200": {"description": "the halls served"}}},
+    ("GET", "/api/halls/{hall}/state"): {
+        "parameters": [HALL],
+        "security": [{}, *READER],
+        "responses": {"200": {"description": "what the wall shows"}, **_errors((404, "hall"))},
+    },
+    ("GET", "/api/halls/{hall}/events"): {
+        "parameters": [HALL, AFTER, LIMIT],
+        "security": READER,
+        "responses": {
+            "200": {"description": "events after `after`"},
+            **_errors(
+                (400, "bad parameter"), (401, "no token"), (403, "not allowed"), (404, "hall")
+            ),
+        },
+    },
+    ("POST", "/api/halls/{hall}/commands"): {
+        "parameters": [HALL],
+        "security": STAFF,
+        "requestBody": _json_body(_ref("Command")),
+        "responses": {
+            "200": {
+                "description": "the events it caused",
+                "content": {"application/json": {"schema": _ref("Events")}},
+            },
+            **_errors(
+                (400, "malformed"),
+                (401, "no or bad token"),
+                (403, "not allowed"),
+                (404, "unknown hall, window or service"),
+                (409, "refused by a rule"),
+                (413, "body over 16 KiB"),
+                (429, "too many"),
+                (503, "store unavailable"),
+            ),
+        },
+    },
+    ("POST", "/api/halls/{hall}/tickets/{day}/{number}/rating"): {
+        "parameters": [HALL, DAY, NUMBER],
+        "requestBody": _json_body(_ref("TicketRating")),
+        "responses": {
+            "200": {"description": "the rating", "content": {"application/json": {}}},
+            **_errors(
+                (400, "malformed"),
+                (403, "not the ticket's key"),
+                (404, "hall"),
+                (409, "nothing to rate"),
+                (413, "body over 16 KiB"),
+                (429, "too many"),
+            ),
+        },
+    },
+    ("POST", "/api/login"): {
+        "requestBody": _json_body(_ref("Login")),
+        "responses": {
+            "200": {"description": "a token and a session cookie"},
+            **_errors(
+                (400, "malformed"),
+                (401, "wrong staff or PIN"),
+                (404, "unknown hall"),
+                (413, "body over 16 KiB"),
+                (429, "too many wrong PINs"),
+            ),
+        },
+    },
+}
+
+
+def _components() -> dict[str, Any]:
+    (command, event), schemas = msgspec.json.schema_components(
         [AnyCommand, AnyEvent], ref_template=_REF
     )
-    components["Command"] = command
-    components["Event"] = event
-    components["Error"] = {
+    strings = {"type": "string"}
+    schemas["Command"] = command
+    schemas["Event"] = event
+    schemas["Error"] = {
         "type": "object",
         "required": ["error", "message"],
-        "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+        "properties": {"error": strings, "message": strings},
     }
-    components["Events"] = {
+    schemas["Events"] = {
         "type": "object",
-        "properties": {"events": {"type": "array", "items": {"$ref": _REF.format(name="Event")}}},
+        "properties": {"events": {"type": "array", "items": _ref("Event")}},
     }
-    hall = {
-        "name": "hall",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+    schemas["Login"] = {
+        "type": "object",
+        "required": ["hall", "staff", "pin"],
+        "properties": {"hall": strings, "staff": strings, "pin": strings},
+        "additionalProperties": False,
     }
-    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
+    schemas["TicketRating"] = {
+        "type": "object",
+        "required": ["key", "window", "score"],
+        "properties": {
+            "key": strings,
+            "window": {"type": "integer", "minimum": 1, "maximum": 999},
+            "score": {"type": "integer", "minimum": 1, "maximum": 5},
+            "id": {"type": "string", "minLength": 1, "maxLength": 128},
+        },
+        "additionalProperties": False,
+    }
+    return schemas
+
+
+def json_routes(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
+    """(method, path) of every JSON route of the app."""
+    return {
+        (method, route.path)
+        for route in routes
+        if isinstance(route, Route) and route.path.startswith(JSON_PREFIXES)
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+
+
+def openapi_document(version: str, routes: Sequence[BaseRoute]) -> dict[str, Any]:
+    paths: dict[str, dict[str, Operation]] = {}
+    for method, path in sorted(json_routes(routes)):
+        paths.setdefault(path, {})[method.lower()] = OPERATIONS[(method, path)]
     return {
         "openapi": "3.1.0",
         "info": {"title": "hall", "version": version},
         "components": {
-            "schemas": components,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        },
-        "paths": {
-            "/healthz": {
-                "get": {
-                    "responses": {
-                        "200": {"description": "up"},
-                        "503": {"description": "a part is down"},
-                    }
-                }
-            },
-            "/api/halls": {"get": {"responses": {"200": {"description": "the halls served"}}}},
-            "/api/halls/{hall}/state": {
-                "get": {
-                    "parameters": [hall],
-                    "responses": {
-                        "200": {"description": "what the wall shows"},
-                        "404": _error("unknown hall"),
-                    },
-                }
-            },
-            "/api/halls/{hall}/events": {
-                "get": {
-                    "security": bearer,
-                    "parameters": [
-                        hall,
-                        {"name": "after", "in": "query", "schema": {"type": "string"}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
-                    ],
-                    "responses": {
-                        "200": {"description": "events after `after`"},
-                        "400": _error("bad parameter"),
-                        "401": _error("no token"),
-                        "403": _error("not allowed"),
-                        "404": _error("unknown hall"),
-                    },
-                }
-            },
-            "/api/halls/{hall}/commands": {
-                "post": {
-                    "security": bearer,
-                    "parameters": [hall],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {"schema": {"$ref": _REF.format(name="Command")}}
-                        },
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "the events it caused",
-                            "content": {
-                                "application/json": {"schema": {"$ref": _REF.format(name="Events")}}
-                            },
-                        },
-                        **{
-                            str(s): _error(d)
-                            for s, d in [
-                                (400, "malformed"),
-                                (401, "no or bad token"),
-                                (403, "not allowed"),
-                                (404, "unknown hall, window or service"),
-                                (409, "refused by a rule"),
-                                (413, "body over 16 KiB"),
-                                (429, "too many"),
-                                (503, "store unavailable"),
-                            ]
-                        },
-                    },
-                }
-            },
-            "/api/login": {
-                "post": {
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["hall", "staff", "pin"],
-                                    "properties": {
-                                        "hall": {"type": "string"},
-                                        "staff": {"type": "string"},
-                                        "pin": {"type": "string"},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": {"description": "a token and a session cookie"},
-                        "400": _error("malformed"),
-                        "401": _error("wrong staff or PIN"),
-                        "404": _error("unknown hall"),
-                        "429": _error("too many wrong PINs"),
-                    },
-                }
+            "schemas": _components(),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "hall_session"},
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-Hall-CSRF"},
             },
         },
+        "paths": paths,
     }
