@@ -13,6 +13,7 @@ def write_bench_hall(folder: Path, hall_id: str = "bench") -> Path:
         'name = "基准大厅"',
         'timezone = "Asia/Shanghai"',
         'days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
+        'holidays = "none"',
         "[rules]",
         'wait_sla = "8h"',
         "[hours.all]",

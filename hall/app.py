@@ -18,6 +18,7 @@ from hall.config import HallConfig, load_halls
 from hall.engine import Clock, Engine, InboxApplier, run_ticker, system_clock
 from hall.kiosk import Renderer
 from hall.kiosk.director import SystemAlert
+from hall.limits import TokenBuckets
 from hall.live.channels import Channels
 from hall.live.hub import Live
 from hall.live.sockets import events_socket, view_socket
@@ -27,7 +28,6 @@ from hall.settings import Settings
 from hall.store.credentials import Credentials, TicketKeys
 from hall.store.reader import InboxConsumer
 from hall.store.store import Store
-from hall.web.auth import TokenBuckets
 from hall.web.errors import HANDLERS
 from hall.web.routes import routes as http_routes
 

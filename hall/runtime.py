@@ -12,13 +12,13 @@ from datetime import datetime
 from hall.config import HallConfig
 from hall.engine import Engine
 from hall.kiosk import Renderer
+from hall.limits import TokenBuckets
 from hall.live.channels import Channels
 from hall.live.hub import Live
 from hall.settings import Settings
 from hall.store.credentials import Credentials, TicketKeys
 from hall.store.reader import InboxConsumer
 from hall.store.store import Store
-from hall.web.auth import TokenBuckets
 
 
 @dataclass

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from hall.store.embedded import EmbeddedRedis, EmbeddedRedisError
-from tests.integration.hubs import Hub, hubs
+from tests.support.halls import hall_toml
+from tests.support.hubs import Hub, hubs
 
 
 @pytest.fixture
@@ -45,13 +46,20 @@ def redis_url(redis_server: EmbeddedRedis) -> str:
 
 
 @pytest.fixture
-def hub(redis_url: str, tmp_path: Path) -> Iterator[Hub]:
+def hall_file() -> str:
+    """The hall file the `hub` fixtures serve: the test hall (a test folder may give its
+    own, e.g. one with short cover times)."""
+    return hall_toml()
+
+
+@pytest.fixture
+def hub(redis_url: str, tmp_path: Path, hall_file: str) -> Iterator[Hub]:
     """One real hub (`python -m hall serve`) on the test's Redis, with the test hall."""
-    with hubs(redis_url, tmp_path, 1) as started:
+    with hubs(redis_url, tmp_path, 1, toml=hall_file) as started:
         yield started[0]
 
 
 @pytest.fixture
-def two_hubs(redis_url: str, tmp_path: Path) -> Iterator[list[Hub]]:
-    with hubs(redis_url, tmp_path, 2) as started:
+def two_hubs(redis_url: str, tmp_path: Path, hall_file: str) -> Iterator[list[Hub]]:
+    with hubs(redis_url, tmp_path, 2, toml=hall_file) as started:
         yield started

@@ -13,9 +13,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from hall.core import Unauthorized
 from hall.core.errors import DomainError, NotFound
 from hall.kiosk import login_context
+from hall.limits import RateLimited
 from hall.live.gate import COOKIE
 from hall.store.credentials import staff_claims
-from hall.web.auth import RateLimited
 from hall.web.inputs import decode_body, read_body, runtime
 from hall.web.respond import html, lang_of
 

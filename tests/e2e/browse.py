@@ -9,8 +9,7 @@ from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
-from tests.integration.hubs import Hub
-from tests.integration.test_api import set_pin
+from tests.support.hubs import Hub, set_pin
 
 PIN = "2468"
 

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
-from tests.integration.hubs import Hub, hall_toml, hubs
+from tests.support.halls import hall_toml
+from tests.support.hubs import Hub
 
 CHROMIUM = os.environ.get("HALL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -122,12 +123,10 @@ def page(new_page: Callable[..., Page]) -> Page:
 
 
 @pytest.fixture
-def hub(redis_url: str, tmp_path: Path) -> Iterator[Hub]:
-    """A hub whose hall is open all day, asking for cover 3 s into an absence and
-    escalating 2 s later (so the cover flow happens within a test)."""
-    toml = hall_toml(cover_after="3s", escalate_after="2s")
-    with hubs(redis_url, tmp_path, 1, toml=toml) as started:
-        yield started[0]
+def hall_file() -> str:
+    """The test hall, asking for cover 3 s into an absence and escalating 2 s later (so the
+    cover flow happens within a test)."""
+    return hall_toml(cover_after="3s", escalate_after="2s")
 
 
 @pytest.fixture

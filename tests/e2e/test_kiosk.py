@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.integration.hubs import Hub
-from tests.integration.test_api import device_token
+from tests.support.hubs import Hub, device_token
 
 from .browse import open_live
 from .conftest import BrowserLog

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.integration.hubs import Hub
+from tests.support.hubs import Hub
 
 from .browse import give_pin, wait_live
 from .conftest import BrowserLog

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.integration.hubs import Hub
-from tests.integration.test_api import device_token
+from tests.support.hubs import Hub, device_token
 
 from .browse import give_pin, log_in, open_live, shoot
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.integration.hubs import Hub
+from tests.support.hubs import Hub
 
 from .browse import give_pin, log_in, now, shoot
 from .conftest import BrowserLog

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.integration.hubs import Hub
+from tests.support.hubs import Hub
 
 from .browse import TextTimer, now, open_live, shoot, wait_live
 from .conftest import BrowserLog

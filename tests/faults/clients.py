@@ -22,7 +22,7 @@ import random
 import re
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,7 @@ import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from tests.integration.hubs import ADMIN
+from tests.support.hubs import ADMIN
 
 # A screen's websocket as these clients open it: no deflate, no pings of their own, any size.
 CLIENT: dict[str, Any] = {
@@ -274,23 +274,6 @@ async def healthy(base_url: str) -> bool:
             return (await c.get(f"{base_url}/healthz")).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-async def until(
-    predicate: Callable[[], Any], within: float, what: str, every: float = 0.05
-) -> float:
-    """Await `predicate()` (a plain or async callable) turning truthy; returns the seconds it
-    took. Fails after `within` seconds."""
-    started = time.monotonic()
-    last: Any = None
-    while time.monotonic() - started < within:
-        last = predicate()
-        if asyncio.iscoroutine(last):
-            last = await last
-        if last:
-            return time.monotonic() - started
-        await asyncio.sleep(every)
-    raise AssertionError(f"not true within {within} s: {what} (last: {last!r})")
 
 
 async def stop(tasks: Sequence[asyncio.Task[None]]) -> None:

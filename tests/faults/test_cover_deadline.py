@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.hubs import ADMIN, Hub, hall_toml, hubs
+from tests.support.hubs import ADMIN, Hub, hall_toml, hubs
 
 from .clients import log_events
 

@@ -15,9 +15,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.hubs import ADMIN, Hub, hubs, wait_for
+from tests.support.hubs import ADMIN, Hub, hubs
+from tests.support.wait import eventually, wait_for
 
-from .clients import DIRECTOR, ESTABLISHED, FILL, flood, metric, raw_websocket, server_side, until
+from .clients import (
+    DIRECTOR,
+    ESTABLISHED,
+    FILL,
+    flood,
+    metric,
+    raw_websocket,
+    server_side,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
@@ -95,6 +104,6 @@ async def full_and_silent(hub: Hub) -> None:
             return (now is None or now[0] != ESTABLISHED) and views == 0
 
         # ping at 2 s, no pong by 4 s, then uvicorn's close timeout (10 s) at the most
-        await until(let_go, 20, "the silent, full client dropped", every=0.5)
+        await eventually(let_go, 20, "the silent, full client dropped", interval=0.5)
     finally:
         slow.close()

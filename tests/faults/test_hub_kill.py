@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from tests.integration.hubs import Hub
+from tests.support.hubs import Hub
+from tests.support.wait import eventually
 
 from .clients import (
     EventsScreen,
@@ -22,7 +23,6 @@ from .clients import (
     issues,
     log_events,
     stop,
-    until,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -48,10 +48,10 @@ async def kill_mid_fanout(a: Hub, b: Hub) -> None:
     on_b = [s for s in screens if s.urls[0] == b.ws]
     tasks = [asyncio.create_task(s.run()) for s in screens]
     try:
-        await until(lambda: all(s.synced_at for s in screens), 30, "screens up")
+        await eventually(lambda: all(s.synced_at for s in screens), 30, "screens up")
         publisher = Publisher([a.url, b.url])
         publishing = asyncio.create_task(publisher.run(issues(COMMANDS, "kill"), concurrency=8))
-        await until(lambda: len(publisher.acked) >= COMMANDS // 4, 30, "a quarter acked")
+        await eventually(lambda: len(publisher.acked) >= COMMANDS // 4, 30, "a quarter acked")
         fanning = sum(s.frames for s in walls if s.urls[0] == b.ws)
         await asyncio.to_thread(b.kill)  # SIGKILL while b's screens are receiving
         killed_at = time.monotonic()
@@ -59,13 +59,13 @@ async def kill_mid_fanout(a: Hub, b: Hub) -> None:
         history = await log_events(a.url)
         logged = [e["id"] for e in history]
         final = logged[-1]
-        took = await until(
+        took = await eventually(
             lambda: all(s.last == final for s in events), 30, "every events screen at the end"
         )
         fresh = ViewScreen([a.ws])
         fresh_task = asyncio.create_task(fresh.run())
-        await until(lambda: fresh.synced_at, 10, "a fresh wall")
-        await until(
+        await eventually(lambda: fresh.synced_at, 10, "a fresh wall")
+        await eventually(
             lambda: all(w.parts.get("occupancy") == fresh.parts["occupancy"] for w in walls),
             30,
             "every wall shows the final occupancy",

@@ -9,9 +9,10 @@ from collections import Counter
 
 import pytest
 
-from tests.integration.hubs import Hub
+from tests.support.hubs import Hub
+from tests.support.wait import eventually
 
-from .clients import EventsScreen, ViewScreen, stop, until
+from .clients import EventsScreen, ViewScreen, stop
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(150)]
 
@@ -30,14 +31,14 @@ async def storm(hub: Hub) -> None:
     screens: list[EventsScreen | ViewScreen] = [*events, *walls]
     tasks = [asyncio.create_task(s.run()) for s in screens]
     try:
-        first = await until(lambda: all(s.synced_at for s in screens), 60, "all connected")
+        first = await eventually(lambda: all(s.synced_at for s in screens), 60, "all connected")
         stopping = time.monotonic()
         await asyncio.to_thread(hub.stop)  # SIGTERM: uvicorn closes every socket with 1012
         stopped = time.monotonic()
         await asyncio.to_thread(hub.start)  # same port; returns once /healthz answers 200
         up = time.monotonic()
-        took = await until(
-            lambda: all(len(s.synced_at) >= 2 for s in screens), 60, "all resynced", every=0.1
+        took = await eventually(
+            lambda: all(len(s.synced_at) >= 2 for s in screens), 60, "all resynced", interval=0.1
         )
         last = max(s.synced_at[1] for s in screens)
         codes = Counter(code for s in events for code in s.closes)

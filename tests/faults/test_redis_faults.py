@@ -13,7 +13,8 @@ import time
 import pytest
 
 from hall.store.embedded import EmbeddedRedis
-from tests.integration.hubs import Hub
+from tests.support.hubs import Hub
+from tests.support.wait import eventually
 
 from .clients import (
     EventsScreen,
@@ -24,7 +25,6 @@ from .clients import (
     issues,
     log_events,
     stop,
-    until,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -65,22 +65,22 @@ async def redis_crash(redis: EmbeddedRedis, a: Hub, b: Hub) -> None:
     screens: list[Screen] = [*events, *walls]
     tasks = [asyncio.create_task(s.run()) for s in screens]
     try:
-        await until(lambda: all(s.synced_at for s in screens), 20, "screens up")
+        await eventually(lambda: all(s.synced_at for s in screens), 20, "screens up")
         publisher = Publisher([a.url, b.url])
         publishing = asyncio.create_task(publisher.run(issues(n, "crash"), concurrency=4))
-        await until(lambda: len(publisher.acked) >= 80, 30, "80 acknowledged")
+        await eventually(lambda: len(publisher.acked) >= 80, 30, "80 acknowledged")
         before = set(publisher.acked)
         await asyncio.to_thread(redis.kill)  # SIGKILL: no shutdown, no final fsync
         await asyncio.sleep(1)  # the outage itself
         await asyncio.to_thread(redis.start)  # the same data dir: the AOF is replayed
         back = time.monotonic()
-        recovered = await until(
-            lambda: all_healthy(a, b), RECOVERY, "both hubs healthy again", every=0.1
+        recovered = await eventually(
+            lambda: all_healthy(a, b), RECOVERY, "both hubs healthy again", interval=0.1
         )
         await publishing
         logged = await log_events(a.url)
         final = str(logged[-1]["id"])
-        await until(lambda: all(s.last == final for s in events), 20, "screens at the end")
+        await eventually(lambda: all(s.last == final for s in events), 20, "screens at the end")
     finally:
         await stop(tasks)
     print(
@@ -112,21 +112,21 @@ async def redis_pause(redis: EmbeddedRedis, hub: Hub) -> None:
     screens: list[Screen] = [*events, wall]
     tasks = [asyncio.create_task(s.run()) for s in screens]
     try:
-        await until(lambda: all(s.synced_at for s in screens), 20, "screens up")
+        await eventually(lambda: all(s.synced_at for s in screens), 20, "screens up")
         publisher = Publisher([hub.url])
         publishing = asyncio.create_task(publisher.run(issues(n, "pause"), concurrency=2))
-        await until(lambda: len(publisher.acked) >= 40, 30, "40 acknowledged")
+        await eventually(lambda: len(publisher.acked) >= 40, 30, "40 acknowledged")
         redis.pause()  # SIGSTOP: sockets stay open, nothing answers
         try:
             await asyncio.sleep(7)  # the fault lasts 7 s (command socket timeout: 2 s)
         finally:
             redis.resume()
         resumed = time.monotonic()
-        recovered = await until(lambda: healthy(hub.url), 15, "hub healthy", every=0.1)
+        recovered = await eventually(lambda: healthy(hub.url), 15, "hub healthy", interval=0.1)
         await publishing
         logged = await log_events(hub.url)
         final = str(logged[-1]["id"])
-        caught_up = await until(lambda: all(s.last == final for s in events), 20, "screens")
+        caught_up = await eventually(lambda: all(s.last == final for s in events), 20, "screens")
     finally:
         await stop(tasks)
     print(

@@ -11,7 +11,8 @@ import time
 import httpx
 import pytest
 
-from tests.integration.hubs import ADMIN, Hub
+from tests.support.hubs import ADMIN, Hub
+from tests.support.wait import eventually
 
 from .clients import (
     DIRECTOR,
@@ -26,7 +27,6 @@ from .clients import (
     server_send_queue,
     server_side,
     stop,
-    until,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -52,7 +52,7 @@ async def latencies(hub: Hub, followers: list[EventsScreen], n: int) -> list[flo
             def arrived(event: str = event) -> bool:
                 return all(event in f.received for f in followers)
 
-            await until(arrived, 10, event, 0.001)
+            await eventually(arrived, 10, event, interval=0.001)
             out += [f.received[event] - sent for f in followers]
     return out
 
@@ -67,7 +67,7 @@ async def with_and_without(hub: Hub) -> None:
     screens: list[Screen] = [*followers, director]
     tasks = [asyncio.create_task(s.run()) for s in screens]
     try:
-        await until(lambda: all(s.synced_at for s in screens), 20, "followers")
+        await eventually(lambda: all(s.synced_at for s in screens), 20, "followers")
         slow = await asyncio.to_thread(raw_websocket, hub.port, DIRECTOR)
         try:
             await flood(hub.url, FILL)
@@ -81,12 +81,12 @@ async def with_and_without(hub: Hub) -> None:
         async def slow_gone() -> bool:
             return await metric(hub.url, "hall_websocket_clients", 'kind="view"') == 1
 
-        await until(slow_gone, 10, "the slow reader's socket closed")
+        await eventually(slow_gone, 10, "the slow reader's socket closed")
         without = await latencies(hub, followers, SAMPLES)
         healthy_frames = director.frames
         fresh = ViewScreen([hub.ws], "director", ADMIN, expected=director.expected)
         tasks.append(asyncio.create_task(fresh.run()))
-        await until(lambda: fresh.synced_at, 10, "a fresh director view")
+        await eventually(lambda: fresh.synced_at, 10, "a fresh director view")
         behind = [k for k, v in fresh.parts.items() if director.parts.get(k) != v]
     finally:
         await stop(tasks)
@@ -130,7 +130,7 @@ async def overflow(hub: Hub) -> None:
             views = await metric(hub.url, "hall_websocket_clients", 'kind="view"')
             return closed >= 1 and views == 0
 
-        await until(dropped, 5, "the slow reader closed and counted", every=0.2)
+        await eventually(dropped, 5, "the slow reader closed and counted", interval=0.2)
         # It cannot read the close either: the hub lets go of the connection after uvicorn's
         # close timeout (10 s). The kernel keeps the orphan (FIN-WAIT-1, its unsent bytes)
         # until its own orphan timeouts; the hub's file descriptor is free.
@@ -140,7 +140,7 @@ async def overflow(hub: Hub) -> None:
             side = server_side(hub.port, port)
             return side is None or side[0] != ESTABLISHED
 
-        gone = await until(let_go, 20, "the hub lets go of the connection", 0.5)
+        gone = await eventually(let_go, 20, "the hub lets go of the connection", interval=0.5)
     finally:
         slow.close()
     print(f"\nslow reader: closed with 1013 and counted; its connection aborted {gone:.1f} s later")

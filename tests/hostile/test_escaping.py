@@ -19,7 +19,8 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from hall.store.embedded import EmbeddedRedis
-from tests.integration.hubs import ADMIN, Hub, hubs, wait_for
+from tests.support.hubs import ADMIN, Hub, hubs
+from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.timeout(90)
 

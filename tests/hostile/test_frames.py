@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from hall.store.embedded import EmbeddedRedis
-from tests.integration.hubs import ADMIN, Hub, hubs
+from tests.support.hubs import ADMIN, Hub, hubs
 
 pytestmark = pytest.mark.timeout(60)
 

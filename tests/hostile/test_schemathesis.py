@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hall.store.embedded import EmbeddedRedis
-from tests.integration.hubs import ADMIN, Hub, hubs
+from tests.support.hubs import ADMIN, Hub, hubs
 
 CASES = {  # per operation: 2,100 generated requests in all (those without inputs: one each)
     ("POST", "/api/halls/{hall}/commands"): 1300,

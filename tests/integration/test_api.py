@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from .hubs import ADMIN, Hub, wait_for
+from tests.support.hubs import ADMIN, Hub, device_token, set_pin
+from tests.support.wait import wait_for
 
 
 def state(hub: Hub) -> dict[str, Any]:
@@ -25,18 +26,6 @@ def state(hub: Hub) -> dict[str, Any]:
 def command(c: httpx.Client, body: Any, hall: str = "t") -> httpx.Response:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return c.post(f"/api/halls/{hall}/commands", content=raw)
-
-
-def device_token(hub: Hub, role: str, *extra: str) -> str:
-    argv = [sys.executable, "-m", "hall", "token", "--hall", "t", "--role", role, *extra]
-    argv += ["--redis", hub.redis_url, "--config", str(hub.config)]
-    return subprocess.run(argv, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def set_pin(hub: Hub, staff: str, pin: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "hall", "pin", staff, "--hall", "t"]
-    argv += ["--redis", hub.redis_url, "--config", str(hub.config)]
-    return subprocess.run(argv, input=pin + "\n", capture_output=True, text=True)
 
 
 def login(hub: Hub, staff: str, pin: str) -> httpx.Response:

@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 import redis
 
-from .hubs import ADMIN, Hub, hall_toml, hubs, wait_for
+from tests.support.halls import hall_toml
+from tests.support.hubs import ADMIN, Hub, hubs
+from tests.support.wait import wait_for
 
 
 def send(c: httpx.Client, **body: Any) -> httpx.Response:

@@ -9,7 +9,7 @@ import redis.asyncio
 
 from hall.store import keys
 from hall.store.credentials import Credentials
-from tests.helpers import eventually
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.anyio
 

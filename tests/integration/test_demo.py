@@ -50,8 +50,8 @@ from hall.settings import Secret, Settings
 from hall.store.credentials import Credentials
 from hall.store.embedded import free_tcp_port
 from hall.store.store import Store
-
-from .hubs import ADMIN, wait_for
+from tests.support.hubs import ADMIN
+from tests.support.wait import wait_for
 
 KAIYUAN = load_halls(default_hall_path())["kaiyuan"]
 MONDAY = date(2025, 1, 6)  # winter hours: 08:00-12:00, 14:30-17:30

@@ -10,7 +10,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from .hubs import ADMIN, Hub
+from tests.support.hubs import ADMIN, Hub
 
 
 def issue(c: httpx.Client, n: int = 1) -> list[str]:

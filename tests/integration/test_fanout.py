@@ -34,8 +34,9 @@ from hall.runtime import Runtime
 from hall.settings import Secret, Settings
 from hall.store.embedded import free_tcp_port
 from tests.faults.clients import raw_websocket, sample
-
-from .hubs import ADMIN, hall_toml, wait_for
+from tests.support.halls import hall_toml
+from tests.support.hubs import ADMIN
+from tests.support.wait import wait_for
 
 T = TypeVar("T")
 NOW = datetime.now(UTC)  # one fixed clock for every hub here: their renderings compare equal

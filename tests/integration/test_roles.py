@@ -15,7 +15,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from .hubs import ADMIN, Hub, hubs
+from tests.support.hubs import ADMIN, Hub, hubs
 
 ROLES = ("anonymous", "display", "kiosk", "clerk", "other_clerk", "director", "admin")
 

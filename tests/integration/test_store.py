@@ -15,7 +15,7 @@ import redis.asyncio
 from hall.store import Conflict, Idem, IdReused, Store, StoreUnavailable, keys, with_id
 from hall.store.embedded import EmbeddedRedis, EmbeddedRedisError
 from hall.store.reader import InboxConsumer, StreamTail
-from tests.helpers import eventually
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.anyio
 

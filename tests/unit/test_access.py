@@ -8,7 +8,7 @@ import pytest
 
 from hall.core import DomainError
 
-from .halls import Day
+from .day import Day
 
 
 @pytest.fixture

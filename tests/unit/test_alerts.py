@@ -8,8 +8,9 @@ import pytest
 from hall.core import Refused, fold, initial_state
 from hall.core.alerts import current
 from hall.core.public import public_state
+from tests.support.halls import make_hall
 
-from .halls import Day, make_hall
+from .day import Day
 
 
 def ids(d: Day) -> list[tuple[str, int | None]]:

@@ -15,8 +15,9 @@ from hall.core.alerts import current
 from hall.core.events import TicketIssued, decode_event, encode_event
 from hall.core.public import public_state
 from hall.staffing.status import window_status
+from tests.support.halls import make_hall
 
-from .halls import Day, actor, at, cmd, make_hall
+from .day import Day, actor, at, cmd
 
 # b1 is the B-post of windows 1 and 2: one person, one cover at a time.
 HALL = make_hall(

@@ -12,7 +12,7 @@ from hall.core import DomainError
 from hall.core.alerts import current
 from hall.staffing.status import window_status
 
-from .halls import Day, at, plain
+from .day import Day, at, plain
 
 
 def register(d: Day, when: str, staff: str, start: str, until: str, who: str = "boss") -> str:

@@ -8,7 +8,7 @@ from hall.app import create_app
 from hall.settings import Settings
 from hall.web.openapi import OPERATIONS, json_routes, openapi_document
 
-from .halls import HALL
+from .day import HALL
 
 
 def test_every_json_route_is_described_and_every_description_has_its_route() -> None:

@@ -10,8 +10,9 @@ import pytest
 
 from hall.core import Refused
 from hall.staffing.status import window_status
+from tests.support.halls import make_hall
 
-from .halls import HALL, Day, make_hall, plain
+from .day import HALL, Day, plain
 
 
 def open_day(*present: str, hall: Any = HALL) -> Day:

@@ -10,8 +10,9 @@ import pytest
 from hall.core import DomainError, Refused
 from hall.core.public import public_state
 from hall.queue.order import Place, ahead_of, place, ticket_number
+from tests.support.halls import make_hall
 
-from .halls import HALL, Day, cmd, make_hall, plain
+from .day import HALL, Day, cmd, plain
 
 
 def opened(**rules: Any) -> Day:

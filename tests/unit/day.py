@@ -1,51 +1,20 @@
-"""A small test hall built in code, and a driver that runs commands through the core."""
+"""A driver that runs one test hall's day through the core, as the hub does."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 
-from hall.config import HallConfig, Rules, Season, Service, Session, Staff, Window
+from hall.config import HallConfig
 from hall.core import Actor, State, Tick, execute, initial_state
 from hall.core.commands import Command
+from tests.support.halls import make_hall
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 11, 30)
-
-
-def make_hall(
-    *,
-    holidays: Literal["cn", "none"] = "none",
-    shared_b: bool = False,
-    public_detail: bool = False,
-    **rules: Any,
-) -> HallConfig:
-    """Windows 1 (A), 2 (A, B) and 3 (B), posts a1/b1, a2/b2, a3/b3 (with `shared_b`, b1 is
-    the B-post of windows 1 and 2), the director `boss`; Mon-Fri 08:00-12:00, 14:30-17:30;
-    2026-12-25 closed."""
-    staff = [Staff(s, s.upper()) for s in ("a1", "b1", "a2", "b2", "a3", "b3")]
-    return HallConfig(
-        id="test",
-        name="Test hall",
-        timezone="Asia/Shanghai",
-        tz=TZ,
-        days=frozenset(range(5)),
-        closed_dates=frozenset({date(2026, 12, 25)}),
-        rules=Rules(**rules),
-        seasons=(Season("all", (Session(time(8), time(12)), Session(time(14, 30), time(17, 30)))),),
-        services=(Service("A", "Alpha"), Service("B", "Beta")),
-        windows=(
-            Window(1, "One", ("A",), "a1", "b1"),
-            Window(2, "Two", ("A", "B"), "a2", "b1" if shared_b else "b2"),
-            Window(3, "Three", ("B",), "a3", "b3"),
-        ),
-        staff=(*staff, Staff("boss", "BOSS", role="director")),
-        holidays=holidays,
-        public_detail=public_detail,
-    )
 
 
 HALL = make_hall()

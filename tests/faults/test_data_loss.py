@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from hall.store.embedded import EmbeddedRedis
-
-from .hubs import Hub, wait_for
+from tests.support.hubs import Hub
+from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,9 @@ import pytest
 
 from hall.core import Refused, next_deadline
 from hall.staffing.status import window_status
+from tests.support.halls import make_hall
 
-from .halls import Day, at, make_hall, plain
+from .day import Day, at, plain
 
 
 def types(events: list[Any]) -> list[str]:

@@ -13,8 +13,7 @@ from hall.core import ADMIN
 from hall.core.commands import TicketIssue
 from hall.engine import Engine, system_clock
 from hall.store.store import Store
-
-from .hubs import hall_toml
+from tests.support.halls import hall_toml
 
 
 @pytest.mark.anyio

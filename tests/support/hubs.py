@@ -1,5 +1,6 @@
-"""Real hubs for integration tests: `python -m hall serve` subprocesses on free ports, against
-the test's real Redis, with a test hall file whose hours are set around now."""
+"""Real hubs for the tests: `python -m hall serve` subprocesses on free ports, against the
+test's real Redis, with the test hall (open all day, every day), and the CLI calls a test
+makes to set them up (a PIN, a device token)."""
 
 from __future__ import annotations
 
@@ -7,78 +8,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 import httpx
 
 from hall.store.embedded import free_tcp_port
+from tests.support.halls import hall_toml
+from tests.support.wait import wait_for
 
 ADMIN = "test-admin-token-0123456789"
-T = TypeVar("T")
-
-
-def wait_for(predicate: Callable[[], T], timeout: float = 10.0, message: str = "") -> T:
-    """Poll until `predicate()` is truthy (returning it); fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-        except (httpx.HTTPError, OSError) as e:
-            last = e
-        else:
-            if last:
-                return last
-        time.sleep(0.02)
-    raise AssertionError(f"not true within {timeout} s: {message} (last: {last!r})")
-
-
-def hall_toml(
-    *,
-    hall_id: str = "t",
-    sessions: str = '"00:00:00-23:59:59"',
-    cover_after: str = "10m",
-    escalate_after: str = "2m",
-    wait_sla: str = "30m",
-) -> str:
-    days = '["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'
-    windows = "\n".join(
-        f'[[windows]]\nnumber = {n}\nname = "窗口{n}"\nservices = {svc}\na = "a{n}"\nb = "b{n}"\n'
-        for n, svc in ((1, '["A"]'), (2, '["A", "B"]'), (3, '["B"]'))
-    )
-    staff = "\n".join(
-        f'[[staff]]\nid = "{s}"\nname = "员工{s}"\nrole = "clerk"\n'
-        for s in ("a1", "b1", "a2", "b2", "a3", "b3")
-    )
-    return f"""
-id = "{hall_id}"
-name = "测试大厅"
-timezone = "Asia/Shanghai"
-days = {days}
-holidays = "none"  # open every day, whatever the national calendar says: tests of any date
-[rules]
-cover_after = "{cover_after}"
-escalate_after = "{escalate_after}"
-wait_sla = "{wait_sla}"
-[hours.all]
-sessions = [{sessions}]
-[[services]]
-code = "A"
-name = "甲"
-[[services]]
-code = "B"
-name = "乙"
-{windows}
-{staff}
-[[staff]]
-id = "boss"
-name = "主任"
-role = "director"
-"""
 
 
 class Hub:
@@ -154,3 +94,21 @@ def hubs(
     finally:
         for hub in started:
             hub.stop()
+
+
+def _cli(hub: Hub, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "hall", *args, "--redis", hub.redis_url]
+    argv += ["--config", str(hub.config)]
+    return subprocess.run(argv, input=stdin, capture_output=True, text=True)
+
+
+def device_token(hub: Hub, role: str, *extra: str) -> str:
+    """`hall token --role ROLE` for the test hall."""
+    done = _cli(hub, "token", "--hall", "t", "--role", role, *extra)
+    done.check_returncode()
+    return done.stdout.strip()
+
+
+def set_pin(hub: Hub, staff: str, pin: str) -> subprocess.CompletedProcess[str]:
+    """`hall pin STAFF` for the test hall, the PIN on stdin."""
+    return _cli(hub, "pin", staff, "--hall", "t", stdin=pin + "\n")
