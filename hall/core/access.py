@@ -84,6 +84,8 @@ def may_view(hall: HallConfig, page: str, window: int | None, actor: Actor | Non
         return True
     if actor is None:
         return False
+    if page == "kiosk":
+        return actor.kind in ("kiosk", "admin")
     if actor.kind in ("admin", "director"):
         return True
     if page == "tablet" and actor.kind == "clerk":
@@ -116,3 +118,15 @@ def check_token_hall(claims: dict[str, Any], hall: str) -> None:
 def is_admin(token: str, admin_token: str | None) -> bool:
     """The operator's token (`HALL_ADMIN_TOKEN`), compared in constant time."""
     return bool(admin_token) and hmac.compare_digest(token.encode(), str(admin_token).encode())
+
+
+def sender_of(actor: Actor, token_digest: str = "") -> str:
+    """Whose command ids these are (idempotency is per sender): a person by staff id, the
+    admin, a device by its token (two kiosks are two senders)."""
+    if actor.staff is not None:
+        return f"staff:{actor.staff}"
+    if actor.ticket is not None:
+        return f"ticket:{actor.ticket}"
+    if actor.kind in ("admin", "system"):
+        return actor.kind
+    return f"{actor.kind}:{token_digest[-16:]}"

@@ -128,7 +128,9 @@ def decode_command(raw: bytes | str) -> AnyCommand:
         return command
     except (msgspec.DecodeError, msgspec.ValidationError):
         pass
-    return _diagnose(raw)
+    except RecursionError:  # msgspec recurses per nesting level: `[[[[...` is hostile
+        raise Invalid("malformed", "body is nested too deeply") from None
+    return _diagnose(raw)  # (which also refuses what is nested too deeply)
 
 
 def _diagnose(raw: bytes | str) -> AnyCommand:
@@ -137,6 +139,8 @@ def _diagnose(raw: bytes | str) -> AnyCommand:
         obj: Any = msgspec.json.decode(raw)
     except msgspec.DecodeError as e:
         raise Invalid("malformed", f"body is not valid JSON: {e}") from None
+    except RecursionError:
+        raise Invalid("malformed", "body is nested too deeply") from None
     if not isinstance(obj, dict):
         raise Invalid("malformed", "body must be a JSON object")
     kind = obj.get("type")

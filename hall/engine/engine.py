@@ -32,7 +32,7 @@ from hall.core import (
     initial_state,
     next_deadline,
 )
-from hall.core.access import check
+from hall.core.access import check, sender_of
 from hall.core.errors import Refused
 from hall.store import ids
 from hall.store.errors import Conflict, IdReused
@@ -91,6 +91,8 @@ class Engine:
         if hall in self.lost:
             raise LogLost("log_lost", self.lost[hall])
         seen = self._cache.get(hall)  # before the round trip: this hub may append meanwhile
+        if seen is not None and await self.store.version(hall) == seen[0]:
+            return seen[1], seen[0]  # unchanged: no snapshot to fetch and decode
         snapshot, version = await self.store.load(hall)
         cached = self._cache.get(hall)
         if cached is not None and cached[0] == version:
@@ -122,12 +124,16 @@ class Engine:
         cached = self._cache.get(hall)
         return (cached[1], cached[0]) if cached else None
 
-    async def submit(self, hall: str, command: Command | Tick, actor: Actor) -> Outcome:
+    async def submit(
+        self, hall: str, command: Command | Tick, actor: Actor, sender: str | None = None
+    ) -> Outcome:
+        """`sender` scopes the command's client id (`access.sender_of`): one sender's ids
+        never collide with another's. Default: the actor's identity."""
         kind = "tick" if isinstance(command, Tick) else str(command.__struct_config__.tag)
         started = time.perf_counter()
         outcome = "error"
         try:
-            result = await self._submit(hall, command, actor)
+            result = await self._submit(hall, command, actor, sender or sender_of(actor))
             outcome = "repeated" if result.repeated else "ok"
             return result
         except DomainError as e:
@@ -137,12 +143,14 @@ class Engine:
             metrics.COMMANDS.labels(kind, outcome).inc()
             metrics.COMMAND_SECONDS.labels(kind).observe(time.perf_counter() - started)
 
-    async def _submit(self, hall: str, command: Command | Tick, actor: Actor) -> Outcome:
+    async def _submit(
+        self, hall: str, command: Command | Tick, actor: Actor, sender: str
+    ) -> Outcome:
         cfg = self.halls[hall]
         idem = None
         if isinstance(command, Command) and command.id is not None:
             check(cfg, command, actor)  # a repeat must not bypass who may send it
-            idem = Idem(command.id, fingerprint(command, actor))
+            idem = Idem(f"{sender}/{command.id}", fingerprint(command, actor))
         # Optimistic: decide on the state this hub saw last and let the compare-and-set say
         # whether it is still current (one round trip instead of two when it is). Refusals
         # and no-ops are not checked by the CAS, so they are only trusted on a fresh read.
@@ -162,7 +170,7 @@ class Engine:
                 if idem is not None and (
                     first := await self.store.idem_lookup(hall, idem.client_id)
                 ):
-                    return _repeat(hall, idem.client_id, idem, first)  # decided before
+                    return _repeat(command, idem, first)  # decided before
                 raise
             if not events and idem is None:
                 if not fresh:
@@ -198,10 +206,10 @@ class Engine:
         return (await self.submit(hall, Tick(), SYSTEM)).appended
 
 
-def _repeat(hall: str, client_id: str, idem: Idem, first: tuple[str, bytes]) -> Outcome:
+def _repeat(command: Command | Tick, idem: Idem, first: tuple[str, bytes]) -> Outcome:
     stored_fingerprint, body = first
     if stored_fingerprint != idem.fingerprint:
-        raise Refused("id_reused", f"command id {client_id!r} was used for another command")
+        raise _id_reused(command)
     return Outcome(body, 0, repeated=True)
 
 

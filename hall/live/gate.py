@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 from starlette.requests import HTTPConnection
 
 from hall.core import Actor, Unauthorized
-from hall.core.access import actor_of, is_admin
+from hall.core.access import actor_of, is_admin, sender_of
 from hall.core.errors import Forbidden
 from hall.settings import Settings
-from hall.store.credentials import Credentials
+from hall.store.credentials import Credentials, token_hash
 
 COOKIE = "hall_session"
 LANG_COOKIE = "hall_lang"
@@ -26,6 +26,11 @@ class Principal:
     token: str
     via_cookie: bool = False
     csrf: str | None = None
+
+    @property
+    def sender(self) -> str:
+        """Whose command ids these are (idempotency is per sender)."""
+        return sender_of(self.actor, token_hash(self.token))
 
     def check_hall(self, hall: str) -> None:
         if self.hall is not None and self.hall != hall:
@@ -54,6 +59,8 @@ async def authenticate(
     if token is None:
         return None
     if is_admin(token, settings.admin_token):
+        if via_cookie:  # a cookie would ride along with any request: no CSRF check for it
+            raise Unauthorized("the admin token is a bearer token, never a cookie")
         return Principal(Actor("admin"), None, token)
     if via_cookie and conn.scope["type"] == "websocket":
         check_origin(conn, settings.origins)
@@ -64,13 +71,14 @@ async def authenticate(
 
 
 def check_origin(conn: HTTPConnection, allowed: tuple[str, ...]) -> None:
-    """A page on another site must not ride a session cookie into a websocket."""
+    """A page on another site must not ride a session cookie into a websocket, nor sign a
+    browser in (login CSRF): a browser's request from elsewhere is 403."""
     origin = conn.headers.get("origin")
     if origin is None:
         return  # not a browser: cookies there are set deliberately
     if origin in allowed or urlsplit(origin).netloc == conn.headers.get("host"):
         return
-    raise Forbidden(f"websocket from origin {origin} is not allowed (HALL_ORIGINS)")
+    raise Forbidden(f"a request from origin {origin} is not allowed (HALL_ORIGINS)")
 
 
 __all__ = [

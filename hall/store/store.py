@@ -108,6 +108,12 @@ class Store:
             text(version) if version is not None else keys.NO_VERSION,
         )
 
+    async def version(self, hall: str) -> str:
+        """The hall's version alone (the id of its last event; "0-0" without events)."""
+        with translated():
+            version = await self._redis.hget(keys.state(hall), keys.STATE_VERSION_FIELD)
+        return text(version) if version is not None else keys.NO_VERSION
+
     async def append(
         self,
         hall: str,

@@ -47,6 +47,8 @@ def decode_body(raw: bytes, kind: type[T]) -> T:
         body = msgspec.json.decode(raw)
     except msgspec.DecodeError as e:
         raise Invalid("malformed", f"body is not valid JSON: {e}") from None
+    except RecursionError:
+        raise Invalid("malformed", "body is nested too deeply") from None
     if not isinstance(body, dict):
         raise Invalid("malformed", "body must be a JSON object")
     try:
