@@ -42,7 +42,14 @@ def _token_key(token: str) -> str | None:
     return keys.token(parts[0], hashlib.sha256(token.encode()).hexdigest())
 
 
+def token_hash(token: str) -> str:
+    """A token as sockets and revocations name it: `<hall>:<sha256 hex>` (never the token)."""
+    hall = split_token(token)
+    return f"{hall[0] if hall else ''}:{hashlib.sha256(token.encode()).hexdigest()}"
+
+
 DEVICE_ROLES = ("kiosk", "display", "integration", "rating")
+SCRYPT_AT_ONCE = 2
 
 
 def staff_claims(hall: str, staff: str, role: str) -> dict[str, Any]:
@@ -62,13 +69,16 @@ class Credentials:
 
     def __init__(self, url: str, *, socket_timeout: float = COMMAND_SOCKET_TIMEOUT_SECONDS) -> None:
         self._redis = command_client(url, socket_timeout)
-        self._login_failed = self._redis.register_script(scripts.LOGIN_FAILED)
+        self._reserve_check = self._redis.register_script(scripts.RESERVE_CHECK)
+        # scrypt takes 16 MiB and ~50 ms of a core per PIN: at most two at once, whatever
+        # the number of logins (a burst waits its turn instead of eating the memory).
+        self._scrypt = anyio.CapacityLimiter(SCRYPT_AT_ONCE)
 
     async def close(self) -> None:
         await self._redis.aclose()
 
     async def set_pin(self, hall: str, staff: str, pin: str) -> None:
-        hashed = await anyio.to_thread.run_sync(pins.hash_pin, pin)
+        hashed = await anyio.to_thread.run_sync(pins.hash_pin, pin, limiter=self._scrypt)
         with translated():
             await self._redis.hset(keys.pins(hall), staff, hashed)
 
@@ -77,7 +87,7 @@ class Credentials:
         with translated():
             stored = await self._redis.hget(keys.pins(hall), staff)
         hashed = text(stored) if stored is not None else None
-        return await anyio.to_thread.run_sync(pins.verify_pin, hashed, pin)
+        return await anyio.to_thread.run_sync(pins.verify_pin, hashed, pin, limiter=self._scrypt)
 
     async def issue_token(
         self, hall: str, claims: Mapping[str, Any], ttl_seconds: int | None
@@ -105,11 +115,27 @@ class Credentials:
         return claims if isinstance(claims, dict) else None
 
     async def revoke_token(self, token: str) -> bool:
+        """End a token at once: its record goes, and every hub is told to close its sockets
+        (`keys.REVOKED_CHANNEL`)."""
         key = _token_key(token)
         if key is None:
             return False
         with translated():
-            return bool(await self._redis.delete(key))
+            ended = bool(await self._redis.delete(key))
+            await self._redis.publish(keys.REVOKED_CHANNEL, token_hash(token))
+        return ended
+
+    async def live_tokens(self, hashes: list[str]) -> set[str]:
+        """Which of these tokens (by `token_hash`) still exist (not revoked nor expired)."""
+        if not hashes:
+            return set()
+        names = [keys.token(hall, digest) for hall, digest in (h.split(":", 1) for h in hashes)]
+        with translated():
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for name in names:
+                    pipe.exists(name)
+                found = await pipe.execute()
+        return {h for h, there in zip(hashes, found, strict=True) if there}
 
     async def ticket_secret(self, hall: str) -> bytes:
         """The hall's secret for ticket keys, made on first use (the same on every hub)."""
@@ -118,22 +144,38 @@ class Credentials:
             value = await self._redis.get(keys.ticket_secret(hall))
         return raw(value)
 
-    async def login_failed(self, hall: str, staff: str) -> int:
-        """Count a failed login; returns the failures in the current 60 s window."""
+    async def reserve_check(self, hall: str, staff: str, client: str) -> int | None:
+        """Count one PIN check for `staff` by `client` before it is made. None: go ahead;
+        else the seconds until a check is allowed again (a limit of `keys` is reached)."""
+        counters = self._counters(hall, staff, client)
+        limits = [limit for _, limit in counters]
         with translated():
-            count = await self._login_failed(
-                keys=[keys.login_fail(hall, staff)], args=[keys.LOGIN_FAIL_WINDOW_SECONDS]
+            reply = await self._reserve_check(
+                keys=[key for key, _ in counters], args=[keys.LOGIN_FAIL_WINDOW_SECONDS, *limits]
             )
-        return int(count)
+        return None if int(reply[0]) else max(1, int(reply[1]))
+
+    async def release_check(self, hall: str, staff: str, client: str) -> None:
+        """A correct PIN: its check is given back (only wrong ones use the allowance up)."""
+        with translated():
+            async with self._redis.pipeline(transaction=True) as pipe:
+                for key, _ in self._counters(hall, staff, client):
+                    pipe.decr(key)
+                await pipe.execute()
 
     async def login_failures(self, hall: str, staff: str) -> int:
+        """PIN checks of `staff` counted in the current window."""
         with translated():
             value = await self._redis.get(keys.login_fail(hall, staff))
         return int(value) if value is not None else 0
 
-    async def login_reset(self, hall: str, staff: str) -> None:
-        with translated():
-            await self._redis.delete(keys.login_fail(hall, staff))
+    @staticmethod
+    def _counters(hall: str, staff: str, client: str) -> list[tuple[str, int]]:
+        return [
+            (keys.login_fail(hall, staff), keys.LOGIN_STAFF_CHECKS),
+            (keys.login_client(hall, client, staff), keys.LOGIN_CLIENT_STAFF_CHECKS),
+            (keys.login_client(hall, client), keys.LOGIN_CLIENT_CHECKS),
+        ]
 
 
 class TicketKeys:

@@ -50,9 +50,21 @@ REJECTED_COMMAND_MAX_BYTES = 4096
 # needs it: the key of each ticket's QR link (an HMAC of its day and number) is derived
 # from it, so the link alone lets a resident follow and rate their own ticket. No TTL.
 
-# hall:{H}:login-fail:<staff> -- counter of failed logins; the TTL is set on the first
-# failure and not extended, so the window is fixed.
+# PIN checks, counted *before* each check (so concurrent guesses cannot slip past), in a
+# window fixed at the first (the TTL is not extended); a correct PIN gives its count back:
+# hall:{H}:login-fail:<staff> -- checks of that staff id's PIN, from anyone;
+# hall:{H}:login-client:<client> -- checks one client (its address) made, any staff id;
+# hall:{H}:login-client:<client>:<staff> -- one client's checks of one staff id.
+# One client alone can never use up a staff id's checks: the account stays open to others.
 LOGIN_FAIL_WINDOW_SECONDS = 60
+LOGIN_STAFF_CHECKS = 5
+LOGIN_CLIENT_STAFF_CHECKS = 3
+LOGIN_CLIENT_CHECKS = 10
+
+# hall:revoked -- pub/sub channel: the SHA-256 (hex) of each token revoked, so that every hub
+# closes that token's websockets at once. Not a hall's key (no hash tag): Redis Cluster
+# broadcasts pub/sub messages to every node.
+REVOKED_CHANNEL = "hall:revoked"
 
 
 def check_hall(hall: str) -> str:
@@ -104,3 +116,8 @@ def ticket_secret(hall: str) -> str:
 
 def login_fail(hall: str, staff: str) -> str:
     return f"{_base(hall)}:login-fail:{staff}"
+
+
+def login_client(hall: str, client: str, staff: str | None = None) -> str:
+    tail = f":{staff}" if staff is not None else ""
+    return f"{_base(hall)}:login-client:{client}{tail}"

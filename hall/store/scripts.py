@@ -76,13 +76,24 @@ end
 return reply
 """
 
-# Count a failed login; the window starts at the first failure and is not extended.
-# (Redis 6.2 has no EXPIRE NX; the TTL check also repairs a counter that lost its TTL.)
-# KEYS: counter. ARGV: window seconds. Reply: the count.
-LOGIN_FAILED = r"""
-local n = redis.call('INCR', KEYS[1])
-if redis.call('TTL', KEYS[1]) < 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
+# Reserve a PIN check: if every counter is below its limit, count the check on each (the
+# window starts at the first and is not extended), all in one step, so that concurrent
+# guesses are counted before any is checked; a check refused is not counted (hammering
+# past one's own limit must not use up another's).
+# KEYS: counters. ARGV: window seconds, then each counter's limit.
+# Reply: {1} (go ahead) | {0, seconds until the limiting counter's window ends}.
+RESERVE_CHECK = r"""
+for i, key in ipairs(KEYS) do
+  local n = tonumber(redis.call('GET', key) or '0')
+  if n >= tonumber(ARGV[i + 1]) then
+    return {0, redis.call('TTL', key)}
+  end
 end
-return n
+for _, key in ipairs(KEYS) do
+  redis.call('INCR', key)
+  if redis.call('TTL', key) < 0 then
+    redis.call('EXPIRE', key, ARGV[1])
+  end
+end
+return {1}
 """

@@ -14,15 +14,13 @@ from hall.core import Unauthorized
 from hall.core.errors import DomainError, NotFound
 from hall.kiosk import login_context
 from hall.limits import RateLimited
-from hall.live.gate import COOKIE
+from hall.live.gate import COOKIE, check_origin
 from hall.store.credentials import staff_claims
 from hall.web.inputs import decode_body, read_body, runtime
 from hall.web.respond import html, lang_of
 
 if TYPE_CHECKING:
     from hall.runtime import Runtime
-
-LOGIN_LIMIT = 5  # failed PINs a minute for one staff id
 
 
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -31,23 +29,33 @@ class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
     pin: str
 
 
-async def staff_login(hub: Runtime, hall: str, staff: str, pin: str) -> tuple[str, int]:
-    """Check a PIN and open a session: (token, seconds)."""
+async def staff_login(
+    hub: Runtime, hall: str, staff: str, pin: str, client: str
+) -> tuple[str, int]:
+    """Check a PIN and open a session: (token, seconds). Each check is counted before it is
+    made (per staff id, per client, per both: `hall.store.keys`), and an unknown staff id
+    costs what a known one does: the same counting, a scrypt of a dummy hash."""
     cfg = hub.halls.get(hall)
     if cfg is None:
         raise NotFound("unknown_hall", f"there is no hall {hall!r}")
-    person = cfg.person(staff)
     creds = hub.credentials
-    if person is not None and await creds.login_failures(hall, staff) >= LOGIN_LIMIT:
-        raise RateLimited(f"too many wrong PINs for {staff}; wait a minute", 60)
-    if person is None or not await creds.check_pin(hall, staff, pin):
-        if person is not None:
-            await creds.login_failed(hall, staff)
+    wait = await creds.reserve_check(hall, staff[:64], client)
+    if wait is not None:
+        raise RateLimited(f"too many PIN checks for {staff} or from here; wait a minute", wait)
+    person = cfg.person(staff)
+    right = await creds.check_pin(hall, staff if person else "", pin)  # "": a dummy hash
+    if person is None or not right:
         raise Unauthorized("wrong staff id or PIN")
-    await creds.login_reset(hall, staff)
+    await creds.release_check(hall, staff, client)
     seconds = hub.settings.session_hours * 3600
     token = await creds.issue_token(hall, staff_claims(hall, staff, person.role), seconds)
     return token, seconds
+
+
+def client_of(request: Request) -> str:
+    """The caller's address (behind a proxy, from its `X-Forwarded-For`: uvicorn trusts it
+    from `FORWARDED_ALLOW_IPS`)."""
+    return request.client.host if request.client else "unknown"
 
 
 def secure_request(request: Request, hub: Runtime) -> bool:
@@ -64,8 +72,9 @@ def set_session_cookie(response: Response, token: str, max_age: int, secure: boo
 async def login(request: Request) -> Response:
     """`POST /api/login`: {hall, staff, pin} -> {token}, and the session cookie."""
     hub = runtime(request)
+    check_origin(request, hub.settings.origins)  # no logging a browser in from elsewhere
     creds = decode_body(await read_body(request, hub.settings.body_limit), LoginBody)
-    token, max_age = await staff_login(hub, creds.hall, creds.staff, creds.pin)
+    token, max_age = await staff_login(hub, creds.hall, creds.staff, creds.pin, client_of(request))
     response = JSONResponse({"token": token})
     set_session_cookie(response, token, max_age, secure_request(request, hub))
     return response
@@ -88,11 +97,13 @@ async def login_page(request: Request) -> Response:
 
 async def login_form(request: Request) -> Response:
     hub = runtime(request)
+    check_origin(request, hub.settings.origins)  # login CSRF: a form posted from elsewhere
     form = await request.form()
     hall, staff = str(form.get("hall", "")), str(form.get("staff", ""))
     next_url = local_path(str(form.get("next", "/")))
     try:
-        token, max_age = await staff_login(hub, hall, staff, str(form.get("pin", "")))
+        pin = str(form.get("pin", ""))
+        token, max_age = await staff_login(hub, hall, staff, pin, client_of(request))
     except DomainError as e:
         error = {401: "bad_credentials", 429: "rate_limited"}.get(e.status, e.code)
         ctx = login_context(

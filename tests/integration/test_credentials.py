@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -57,15 +58,30 @@ async def test_token_expires_with_its_ttl(credentials: Credentials) -> None:
     await eventually(expired, timeout=5, interval=0.1, message="token expired")
 
 
-async def test_login_failures_are_counted_in_a_window(
+async def test_pin_checks_are_counted_before_they_are_made(
     credentials: Credentials, raw: redis.asyncio.Redis
 ) -> None:
+    """Per staff id 5 a minute (from anyone), per client and staff id 3, per client 10; a
+    correct PIN gives its check back; the window is fixed at the first check."""
     assert await credentials.login_failures(HALL, "s01") == 0
-
-    counts = [await credentials.login_failed(HALL, "s01") for _ in range(3)]
-
-    assert counts == [1, 2, 3]
-    assert await credentials.login_failures(HALL, "s01") == 3
+    mine = [await credentials.reserve_check(HALL, "s01", "10.0.0.1") for _ in range(4)]
+    assert mine[:3] == [None] * 3 and mine[3] is not None  # this client's 3 for s01
+    assert 0 < mine[3] <= keys.LOGIN_FAIL_WINDOW_SECONDS
+    assert await credentials.login_failures(HALL, "s01") == 3  # the refused one not counted
     assert 0 < await raw.ttl(keys.login_fail(HALL, "s01")) <= keys.LOGIN_FAIL_WINDOW_SECONDS
-    await credentials.login_reset(HALL, "s01")
-    assert await credentials.login_failures(HALL, "s01") == 0
+    others = [await credentials.reserve_check(HALL, "s01", f"10.0.1.{i}") for i in range(3)]
+    assert others[:2] == [None, None] and others[2] is not None  # s01's 5 in all
+    await credentials.release_check(HALL, "s01", "10.0.1.0")  # that one was right
+    assert await credentials.login_failures(HALL, "s01") == 4
+    assert await credentials.reserve_check(HALL, "s01", "10.0.1.9") is None
+    # one client, many staff ids: 10 a minute
+    sweep = [await credentials.reserve_check(HALL, f"x{i:02}", "10.0.2.1") for i in range(11)]
+    assert sweep[:10] == [None] * 10 and sweep[10] is not None
+
+
+async def test_concurrent_checks_are_held_to_the_limit(credentials: Credentials) -> None:
+    """Counted atomically: 60 checks at once from 60 clients, exactly 5 go ahead."""
+    replies = await asyncio.gather(
+        *(credentials.reserve_check(HALL, "s02", f"10.1.0.{i}") for i in range(60))
+    )
+    assert replies.count(None) == keys.LOGIN_STAFF_CHECKS == 5
