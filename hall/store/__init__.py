@@ -3,7 +3,7 @@ readers, stream ids, credentials (PINs, tokens) and the embedded redis-server. K
 `hall.store.keys`."""
 
 from hall.store.credentials import Credentials, split_token
-from hall.store.errors import Conflict, IdReused, StoreError, StoreUnavailable
+from hall.store.errors import Conflict, IdReused, StoreBusy, StoreError, StoreUnavailable
 from hall.store.store import AppendResult, Idem, Store, StoredEvent, with_id
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "IdReused",
     "Idem",
     "Store",
+    "StoreBusy",
     "StoreError",
     "StoreUnavailable",
     "StoredEvent",

@@ -15,15 +15,17 @@ Three kinds of connection, because their needs conflict:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import redis.asyncio
 import redis.exceptions
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 
-from hall.store.errors import StoreError, StoreUnavailable
+from hall.store.errors import StoreBusy, StoreError, StoreUnavailable
 
 Redis = redis.asyncio.Redis
 
@@ -41,30 +43,56 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
 )
 
 
-def command_client(url: str, socket_timeout: float = COMMAND_SOCKET_TIMEOUT_SECONDS) -> Redis:
-    return redis.asyncio.Redis.from_url(
+# A burst of requests waits for a pooled connection (up to POOL_WAIT_SECONDS) instead of
+# being refused past the pool's size: a healthy Redis never answers 503 for it, and a
+# wait past the deadline is "busy" (429), not "unavailable".
+POOL_CONNECTIONS = 64
+POOL_WAIT_SECONDS = 2.0
+
+
+class PoolExhausted(redis.exceptions.RedisError):
+    """No pooled connection came free within the wait: the hub is busy, Redis is fine.
+    Not a ConnectionError, so redis-py's retry does not wait a second time."""
+
+
+class WaitingPool(redis.asyncio.BlockingConnectionPool):
+    async def get_connection(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().get_connection(*args, **kwargs)  # type: ignore[no-untyped-call]
+        except redis.exceptions.ConnectionError as exc:
+            if isinstance(exc.__cause__, asyncio.TimeoutError):
+                raise PoolExhausted(
+                    f"no Redis connection came free within {self.timeout:g} s"
+                ) from exc
+            raise
+
+
+def _pooled(url: str, socket_timeout: float, retry: Retry) -> Redis:
+    pool = WaitingPool.from_url(
         url,
+        max_connections=POOL_CONNECTIONS,
+        timeout=POOL_WAIT_SECONDS,
         socket_timeout=socket_timeout,
         socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
         health_check_interval=HEALTH_CHECK_INTERVAL_SECONDS,
-        # Retry a stale connection once, but not a timeout: a Redis that does not answer
-        # (paused, overloaded) must give a quick 503, not two socket timeouts in a row.
-        retry=Retry(
-            ExponentialWithJitterBackoff(cap=0.25, base=0.02),
-            1,
-            supported_errors=(redis.exceptions.ConnectionError,),
-        ),
+        retry=retry,
     )
+    return redis.asyncio.Redis.from_pool(pool)  # owns the pool: aclose() closes it
+
+
+def command_client(url: str, socket_timeout: float = COMMAND_SOCKET_TIMEOUT_SECONDS) -> Redis:
+    # Retry a stale connection once, but not a timeout: a Redis that does not answer
+    # (paused, overloaded) must give a quick 503, not two socket timeouts in a row.
+    retry = Retry(
+        ExponentialWithJitterBackoff(cap=0.25, base=0.02),
+        1,
+        supported_errors=(redis.exceptions.ConnectionError,),
+    )
+    return _pooled(url, socket_timeout, retry)
 
 
 def append_client(url: str, socket_timeout: float = COMMAND_SOCKET_TIMEOUT_SECONDS) -> Redis:
-    return redis.asyncio.Redis.from_url(
-        url,
-        socket_timeout=socket_timeout,
-        socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        health_check_interval=HEALTH_CHECK_INTERVAL_SECONDS,
-        retry=Retry(NoBackoff(), 0),
-    )
+    return _pooled(url, socket_timeout, Retry(NoBackoff(), 0))
 
 
 def blocking_client(url: str) -> Redis:
@@ -100,6 +128,8 @@ def translated() -> Iterator[None]:
     """Re-raise redis exceptions as store errors (callers never see redis.exceptions)."""
     try:
         yield
+    except PoolExhausted as exc:
+        raise StoreBusy(str(exc)) from exc
     except UNAVAILABLE as exc:
         raise StoreUnavailable(str(exc) or type(exc).__name__) from exc
     except redis.exceptions.RedisError as exc:

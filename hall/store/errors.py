@@ -11,6 +11,11 @@ class StoreUnavailable(StoreError):
     """Redis is down, unreachable, loading, or did not answer in time. Retry later."""
 
 
+class StoreBusy(StoreUnavailable):
+    """Redis is fine but every pooled connection stayed busy past the wait: too many
+    requests at once on this hub. Retry in a moment (HTTP 429)."""
+
+
 class Conflict(StoreError):
     """The compare-and-set lost: the hall's version is no longer the expected one."""
 

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hall.core.errors import DomainError
-from hall.store.errors import StoreError
+from hall.store.errors import StoreBusy, StoreError
 
 
 def error_response(status: int, code: str, message: str, **extra: object) -> JSONResponse:
@@ -27,15 +27,24 @@ async def on_store_error(request: Request, exc: Exception) -> Response:
     return error_response(503, "unavailable", f"the hall's store is unavailable: {exc}")
 
 
+async def on_store_busy(request: Request, exc: Exception) -> Response:
+    response = error_response(429, "busy", f"the hub is busy: {exc}; try again")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail))
+    response = error_response(exc.status_code, code, str(exc.detail))
+    response.headers.update(exc.headers or {})  # 405: `Allow`
+    return response
 
 
 HANDLERS = {
     DomainError: on_domain_error,
     StoreError: on_store_error,
+    StoreBusy: on_store_busy,
     HTTPException: on_http_error,
 }
 

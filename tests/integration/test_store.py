@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,17 @@ import anyio
 import pytest
 import redis.asyncio
 
-from hall.store import Conflict, Idem, IdReused, Store, StoreUnavailable, keys, with_id
+from hall.store import (
+    Conflict,
+    Idem,
+    IdReused,
+    Store,
+    StoreBusy,
+    StoreUnavailable,
+    clients,
+    keys,
+    with_id,
+)
 from hall.store.embedded import EmbeddedRedis, EmbeddedRedisError
 from hall.store.reader import InboxConsumer, StreamTail
 from tests.support.wait import eventually
@@ -458,6 +470,37 @@ async def test_redis_down_is_store_unavailable(redis_server: EmbeddedRedis) -> N
         redis_server.start()
         assert await store.ping()
     finally:
+        await store.close()
+
+
+async def test_a_burst_past_the_pool_waits_for_a_connection(store: Store) -> None:
+    """Issue 12 row 4: redis-py's plain pool refused past 100 connections (503 "Too many
+    connections" on a healthy Redis); the store's pool makes the burst wait its turn."""
+    assert clients.POOL_CONNECTIONS < 300
+    versions = await asyncio.gather(*(store.version(HALL) for _ in range(300)))
+    assert set(versions) == {keys.NO_VERSION}
+
+
+async def test_a_pool_busy_past_its_wait_is_store_busy(
+    redis_url: str, raw: redis.asyncio.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every pooled connection held (Redis paused) past the wait, the store says busy
+    (the web answers 429 `busy`), not unavailable, and does not wait a second time."""
+    monkeypatch.setattr(clients, "POOL_CONNECTIONS", 2)
+    monkeypatch.setattr(clients, "POOL_WAIT_SECONDS", 0.2)
+    store = Store(redis_url)
+    try:
+        await raw.execute_command("CLIENT", "PAUSE", 1000, "ALL")
+        started = time.monotonic()
+        three = [store.version(HALL) for _ in range(3)]
+        results = await asyncio.gather(*three, return_exceptions=True)
+        busy = [r for r in results if isinstance(r, BaseException)]
+        assert len(busy) == 1 and isinstance(busy[0], StoreBusy), results
+        assert "within 0.2 s" in str(busy[0])
+        assert results.count(keys.NO_VERSION) == 2
+        assert time.monotonic() - started < 1.9  # the pause's 1 s, no second wait
+    finally:
+        await raw.execute_command("CLIENT", "UNPAUSE")
         await store.close()
 
 
