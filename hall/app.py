@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Match, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -21,6 +22,7 @@ from hall.kiosk.director import SystemAlert
 from hall.limits import TokenBuckets
 from hall.live.channels import Channels
 from hall.live.hub import Live
+from hall.live.revocations import Revocations
 from hall.live.sockets import events_socket, view_socket
 from hall.runtime import Runtime
 from hall.schedule import calendar_gap, hall_day
@@ -29,6 +31,7 @@ from hall.store.credentials import Credentials, TicketKeys
 from hall.store.reader import InboxConsumer
 from hall.store.store import Store
 from hall.web.errors import HANDLERS
+from hall.web.headers import SecurityHeaders
 from hall.web.routes import routes as http_routes
 
 
@@ -73,6 +76,7 @@ def create_app(
             async with anyio.create_task_group() as tg:
                 tg.start_soon(hub.live.run)
                 tg.start_soon(hub.inbox.run)
+                tg.start_soon(hub.revocations.run)
                 tg.start_soon(run_ticker, hub.engine, settings.ticker_interval)
                 for task in background:
                     tg.start_soon(task, hub)
@@ -87,7 +91,13 @@ def create_app(
         WebSocketRoute("/ws/halls/{hall}/view/{view}", view_socket),
     ]
     routes: list[BaseRoute] = [*http_routes, *sockets]
-    return HallApp(sockets, routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
+    return HallApp(
+        sockets,
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=HANDLERS,
+        middleware=[Middleware(SecurityHeaders)],
+    )
 
 
 def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | None) -> Runtime:
@@ -113,6 +123,7 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
         live=live,
         inbox=consumer,
         channels=channels,
+        revocations=Revocations(settings.redis_url, credentials),
         renderer=renderer,
         buckets=TokenBuckets(rate, per),
         ticket_keys=TicketKeys(credentials),

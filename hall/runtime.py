@@ -15,6 +15,7 @@ from hall.kiosk import Renderer
 from hall.limits import TokenBuckets
 from hall.live.channels import Channels
 from hall.live.hub import Live
+from hall.live.revocations import Revocations
 from hall.settings import Settings
 from hall.store.credentials import Credentials, TicketKeys
 from hall.store.reader import InboxConsumer
@@ -31,6 +32,7 @@ class Runtime:
     live: Live
     inbox: InboxConsumer
     channels: Channels
+    revocations: Revocations
     renderer: Renderer
     buckets: TokenBuckets
     ticket_keys: TicketKeys

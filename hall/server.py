@@ -9,6 +9,7 @@ import signal
 import sys
 
 from hall.config import HallConfig
+from hall.logs import uvicorn_config
 from hall.settings import Settings
 
 
@@ -32,6 +33,7 @@ def serve(settings: Settings, halls: dict[str, HallConfig], host: str, port: int
         host=host,
         port=port,
         log_level=log,
+        log_config=uvicorn_config(),  # no token in a log line (hall.logs)
         # uvicorn's websockets-sansio protocol, letting the fan-out write each event's
         # frame, built once, to every caught-up socket's transport (hall.live.protocol)
         ws=HallWebSocketProtocol,

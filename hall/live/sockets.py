@@ -12,6 +12,7 @@ resumes with `?after=` its last id; the events socket sends each id once, in ord
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime
@@ -28,9 +29,10 @@ from hall.core.errors import DomainError, Forbidden, Invalid, NotFound
 from hall.i18n import normalize_lang
 from hall.live.channels import Channels, Fragment, Screen
 from hall.live.feed import Frame, HallFeed
-from hall.live.gate import LANG_COOKIE, authenticate
+from hall.live.gate import LANG_COOKIE, Principal, authenticate
 from hall.live.hub import Live
 from hall.live.outbox import Outbox
+from hall.live.revocations import Revocations
 from hall.live.wire import RawSocket, raw_socket, text_frame
 from hall.settings import Settings
 from hall.store import ids
@@ -40,6 +42,7 @@ from hall.store.store import Store, with_id
 
 T = TypeVar("T")
 TRY_AGAIN_LATER = 1013
+REVOKED = 4401  # the token was revoked (or expired) while the socket was open
 REPLAY_PAGE = 500
 FROM_THE_START = ("0", "0-0")
 BEHIND_EVENTS = "too far behind; resume with ?after="
@@ -56,6 +59,7 @@ class SocketHub(Protocol):
     credentials: Credentials
     live: Live
     channels: Channels
+    revocations: Revocations
 
     def now(self) -> datetime: ...
 
@@ -66,6 +70,16 @@ def parse_after(value: str | None) -> str | None:
     if after is not None and ids.parse(after) is None:
         raise Invalid("invalid_field", "after: not a stream id like 1700000000000-0")
     return after
+
+
+async def check_after_in_log(store: Store, hall: str, after: str | None) -> None:
+    """An `after` later than the log's last id names an event that never was: a client
+    resuming from it would skip everything to come (400 `invalid_field`, close 4400)."""
+    if after is None or after in FROM_THE_START:
+        return
+    _, version = await store.load(hall)
+    if ids.key(after) > ids.key(version):
+        raise Invalid("invalid_field", f"after: {after} is later than the log's last id {version}")
 
 
 def close_code(error: DomainError) -> int:
@@ -170,11 +184,12 @@ async def events_socket(ws: WebSocket) -> None:
     admitted = await _accept(ws, _admit(ws, svc))
     if admitted is None:
         return
-    feed, after = admitted
+    feed, after, principal = admitted
     # Subscribed before the catch-up: every event newer than what it sends is queued.
     outbox: Outbox[Frame] = Outbox(svc.settings.outbox_frames, raw)
     feed.subscribers.add(outbox)
     metrics.WS_CLIENTS.labels("events").inc()
+    forget = _follow_token(ws, raw, svc, principal)
     try:
         try:
             outbox.last = await _catch_up(ws, svc, feed, after, raw)
@@ -199,6 +214,7 @@ async def events_socket(ws: WebSocket) -> None:
 
         await run_socket(ws, sender)
     finally:
+        forget()
         feed.subscribers.discard(outbox)
         metrics.WS_CLIENTS.labels("events").dec()
 
@@ -210,11 +226,12 @@ async def view_socket(ws: WebSocket) -> None:
     admitted = await _accept(ws, _admit_view(ws, svc))
     if admitted is None:
         return
-    feed, view, lang = admitted
+    feed, view, lang, principal = admitted
     channel = svc.channels.channel(feed, view, lang)
     outbox: Outbox[Fragment] = Outbox(svc.settings.outbox_frames, raw)
     channel.sockets.add(outbox)
     metrics.WS_CLIENTS.labels("view").inc()
+    forget = _follow_token(ws, raw, svc, principal)
     try:
         html, frame = channel.whole(svc.now())
         await _send(ws, raw, html, frame)
@@ -233,11 +250,31 @@ async def view_socket(ws: WebSocket) -> None:
 
         await run_socket(ws, sender)
     finally:
+        forget()
         svc.channels.leave(channel, outbox)
         metrics.WS_CLIENTS.labels("view").dec()
 
 
-async def _admit_view(ws: WebSocket, svc: SocketHub) -> tuple[HallFeed, Screen, str]:
+def _follow_token(
+    ws: WebSocket, raw: RawSocket | None, svc: SocketHub, principal: Principal | None
+) -> Callable[[], None]:
+    """Close this socket with 4401 the moment its token is revoked (the admin token, not
+    stored, cannot be). Returns what to call when the socket ends."""
+    if principal is None or principal.actor.kind == "admin":
+        return lambda: None
+
+    def close() -> None:
+        if raw is not None:
+            raw.hall_close(REVOKED, "token revoked")
+        else:
+            asyncio.get_running_loop().create_task(ws.close(REVOKED, "token revoked"))
+
+    return svc.revocations.register(principal.token, close)
+
+
+async def _admit_view(
+    ws: WebSocket, svc: SocketHub
+) -> tuple[HallFeed, Screen, str, Principal | None]:
     hall = ws.path_params["hall"]
     if hall not in svc.halls:
         raise NotFound("unknown_hall", f"there is no hall {hall!r}")
@@ -253,10 +290,10 @@ async def _admit_view(ws: WebSocket, svc: SocketHub) -> tuple[HallFeed, Screen, 
             raise Unauthorized("this screen needs a login or a device token")
         raise Forbidden("this screen is not yours")
     lang = normalize_lang(ws.query_params.get("lang") or ws.cookies.get(LANG_COOKIE) or "")
-    return await svc.live.feed(hall), view, lang
+    return await svc.live.feed(hall), view, lang, principal
 
 
-async def _admit(ws: WebSocket, svc: SocketHub) -> tuple[HallFeed, str | None]:
+async def _admit(ws: WebSocket, svc: SocketHub) -> tuple[HallFeed, str | None, Principal]:
     principal = await authenticate(ws, svc.credentials, svc.settings)
     if principal is None:
         raise Unauthorized("this needs a token (bearer header or ?token=)")
@@ -266,7 +303,8 @@ async def _admit(ws: WebSocket, svc: SocketHub) -> tuple[HallFeed, str | None]:
     principal.check_hall(hall)
     check_log_reader(principal.actor)
     after = parse_after(ws.query_params.get("after"))
-    return await svc.live.feed(hall), after
+    await check_after_in_log(svc.store, hall, after)
+    return await svc.live.feed(hall), after, principal
 
 
 async def _catch_up(

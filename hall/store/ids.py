@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _LIMIT = 2**64
-_ID = re.compile(r"\A(\d{1,20})(?:-(\d{1,20}))?\Z")
+_ID = re.compile(r"\A([0-9]{1,20})(?:-([0-9]{1,20}))?\Z")  # ASCII digits only
 
 
 def parse(stream_id: str) -> tuple[int, int] | None:
