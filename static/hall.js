@@ -64,13 +64,46 @@
       : say("error.unknown", params);
   }
 
-  /* POST one command; resolves to the response JSON, or rejects after showing a toast. */
-  function command(fields) {
+  /* ------------------------------------------- commands, kept until the hub takes them */
+
+  /* A tap must not be lost to an outage: a command the hub did not answer (network down,
+   * hub restarting: no answer, 502, 503, 504, 429) is kept here, in this device's storage,
+   * with its id, shown as pending, and sent again, in order, until the hub answers; the id
+   * makes a repeat harmless (the hub answers it with the first result). A refusal (4xx)
+   * is final: it is shown and dropped. */
+  var pendingKey = "hall.pending." + (body.dataset.hall || "") + "." + view + "." +
+    (body.dataset.viewer || body.dataset.window || "device");
+  var pending = loadPending();
+  var waiters = {}; // command id -> {resolve, reject} of the tap that made it (this page)
+  var flushing = false;
+  var retryTimer = null;
+  var retries = 0;
+  var RETRYABLE = [0, 429, 502, 503, 504];
+
+  function loadPending() {
+    try {
+      var list = JSON.parse(localStorage.getItem(pendingKey) || "[]");
+      return Array.isArray(list) ? list : [];
+    } catch (e) {
+      return [];
+    }
+  }
+  function savePending() {
+    try {
+      localStorage.setItem(pendingKey, JSON.stringify(pending));
+    } catch (e) { /* private mode: kept for this page only */ }
+    var el = document.getElementById("pending");
+    if (el) {
+      el.hidden = pending.length === 0;
+      el.textContent = say("pending.count", { count: pending.length });
+    }
+  }
+
+  function post(payload) {
     var headers = { "Content-Type": "application/json" };
     var csrf = document.querySelector('meta[name="csrf-token"]');
     if (csrf && csrf.content) headers["X-Hall-CSRF"] = csrf.content;
     if (body.dataset.token) headers.Authorization = "Bearer " + body.dataset.token;
-    var payload = Object.assign({ id: uuid() }, fields);
     return fetch(body.dataset.commandsUrl, {
       method: "POST",
       headers: headers,
@@ -78,15 +111,74 @@
       body: JSON.stringify(payload)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.ok) return data;
-        toast(refusal(response.status, data), "error");
-        throw new Error(data.error || String(response.status));
+        return { status: response.status, data: data };
       });
-    }, function (err) {
-      toast(refusal(0, null), "error");
-      throw err;
+    }, function () {
+      return { status: 0, data: null };
     });
   }
+
+  function settle(payload, answer) {
+    var waiter = waiters[payload.id];
+    delete waiters[payload.id];
+    if (answer.status >= 200 && answer.status < 300) {
+      if (waiter) waiter.resolve(answer.data);
+      return;
+    }
+    toast(refusal(answer.status, answer.data), "error");
+    if (waiter) waiter.reject(new Error((answer.data && answer.data.error) || String(answer.status)));
+  }
+
+  function flush() {
+    if (flushing || !pending.length) return;
+    flushing = true;
+    clearTimeout(retryTimer);
+    var payload = pending[0];
+    post(payload).then(function (answer) {
+      flushing = false;
+      if (RETRYABLE.indexOf(answer.status) >= 0) {
+        // Soon, then a little later each time, never more than 3 s apart.
+        var delay = Math.min(3000, 400 * Math.pow(2, Math.min(retries, 3)));
+        retries += 1;
+        retryTimer = setTimeout(flush, delay / 2 + Math.random() * delay / 2);
+        return;
+      }
+      retries = 0;
+      pending.shift();
+      savePending();
+      settle(payload, answer);
+      flush();
+    });
+  }
+
+  /* Send one command; resolves to the answer's JSON once the hub took it (at once, or
+   * after an outage), or rejects after showing why it was refused. */
+  function command(fields) {
+    var payload = Object.assign({ id: uuid() }, fields);
+    return new Promise(function (resolve, reject) {
+      waiters[payload.id] = { resolve: resolve, reject: reject };
+      if (pending.length) { // keep the order of the taps
+        pending.push(payload);
+        savePending();
+        toast(say("pending.kept"), "info");
+        flush();
+        return;
+      }
+      post(payload).then(function (answer) {
+        if (RETRYABLE.indexOf(answer.status) >= 0) {
+          pending.push(payload);
+          savePending();
+          toast(say("pending.kept"), "info");
+          retries = 0;
+          retryTimer = setTimeout(flush, 300);
+          return;
+        }
+        settle(payload, answer);
+      });
+    });
+  }
+  savePending();
+  flush(); // what an earlier page of this device kept
 
   function pick(dialogId) {
     var dialog = document.getElementById(dialogId);
@@ -139,11 +231,19 @@
   /* -------------------------------------------- live socket: reconnect and stale overlay */
 
   var RECONNECTS_ITSELF = [1006, 1011, 1012, 1013]; // htmx-ext-ws 2 retries only these
+  // Back within 3 s of the hub answering, whatever the outage's length: a quick first
+  // retry, then doubling, never more than 2 s apart, jittered (a hall's screens must not
+  // all come at once).
+  function reconnectDelay(retry) {
+    var ceiling = Math.min(2000, 200 * Math.pow(2, Math.min(retry, 4)));
+    return ceiling / 2 + Math.random() * ceiling / 2;
+  }
+  if (window.htmx) htmx.config.wsReconnectDelay = reconnectDelay;
   var socketElt = document.querySelector("[ws-connect]");
   if (socketElt) {
     var overlay = document.getElementById("conn-overlay");
     var lostTimer = null;
-    var retries = 0;
+    var socketRetries = 0;
     var showStale = function () {
       if (overlay) overlay.hidden = false;
       body.classList.add("stale");
@@ -153,7 +253,8 @@
     };
     expectLoss(); // a page that never connects is stale too
     body.addEventListener("htmx:wsOpen", function () {
-      retries = 0;
+      socketRetries = 0;
+      flush(); // the hub answers again: send what was kept
       clearTimeout(lostTimer);
       lostTimer = null;
       if (overlay) overlay.hidden = true;
@@ -164,11 +265,11 @@
       var code = e.detail && e.detail.event ? e.detail.event.code : 0;
       var wrapper = e.detail && e.detail.socketWrapper;
       if (RECONNECTS_ITSELF.indexOf(code) >= 0 || !wrapper) return;
-      var ceiling = Math.min(30000, 1000 * Math.pow(2, Math.min(retries, 5)));
-      retries += 1;
+      var delay = reconnectDelay(socketRetries);
+      socketRetries += 1;
       setTimeout(function () {
         if (document.body.contains(socketElt)) wrapper.reconnect();
-      }, ceiling / 2 + Math.random() * ceiling / 2);
+      }, delay);
     });
   }
 
@@ -426,7 +527,6 @@
     var area = document.getElementById("ticket-area");
     var mainEl = document.getElementById("kiosk-main");
     var busy = document.getElementById("kiosk-busy");
-    var lastTouch = Date.now();
     var backTimer = null;
     var issuing = false;
 
@@ -471,7 +571,6 @@
       if (body.dataset.autoPrint === "true") window.print();
       backTimer = setTimeout(back, 30000);
     };
-    document.addEventListener("pointerdown", function () { lastTouch = Date.now(); });
     document.addEventListener("click", function (e) {
       if (e.target.closest("[data-kiosk-done]")) {
         back();
@@ -492,17 +591,19 @@
           busy.hidden = true;
         });
     });
-    // The kiosk has no live socket: refresh the service list (open / closed) when idle.
+    // The kiosk's buttons come live over its socket (it opens and closes with the hall);
+    // the issue cutoff before a session's end has no event of its own: turn to the closed
+    // screen at that moment.
     setInterval(function () {
-      if (!area.hidden || issuing || Date.now() - lastTouch < 30000) return;
-      fetch(location.href, { credentials: "same-origin" }).then(function (r) {
-        return r.ok ? r.text() : null;
-      }).then(function (html) {
-        if (!html) return;
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("kiosk-services");
-        var old = document.getElementById("kiosk-services");
-        if (fresh && old) old.replaceWith(document.importNode(fresh, true));
-      }).catch(function () { /* try again next minute */ });
-    }, 60000);
+      var sec = document.getElementById("kiosk-services");
+      var until = sec ? Number(sec.dataset.issueUntilMs || 0) : 0;
+      if (!until || now() < until || sec.dataset.issuing !== "true") return;
+      sec.dataset.issuing = "false";
+      sec.classList.add("kiosk-closed");
+      var open = sec.querySelector(".kiosk-open");
+      if (open) open.hidden = true;
+      var closed = sec.querySelector(".closed-screen");
+      if (closed) closed.hidden = false;
+    }, 250);
   }
 })();

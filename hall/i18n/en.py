@@ -133,6 +133,8 @@ STRINGS: Final[dict[str, str]] = {
     "needs.left": "Time left",
     "needs.over": "Overdue by",
     "cover.alert_text": "Window {number}: A-post {name} is away. B-post, please cover now.",
+    "pending.count": "{count} waiting to be sent (sent when the network is back)",
+    "pending.kept": "No connection: kept, and sent when it is back",
     "toast.done": "Done",
     "kiosk.heading": "Choose a service",
     "kiosk.priority": "Priority: elderly / disabled / pregnant",

@@ -137,6 +137,8 @@ STRINGS: Final[dict[str, str]] = {
     "needs.left": "剩余",
     "needs.over": "已超时",
     "cover.alert_text": "{number} 号窗口A岗 {name} 不在岗，请B岗立即顶岗",
+    "pending.count": "待发送 {count} 条（网络恢复后自动发送）",
+    "pending.kept": "网络中断：已记下，恢复后自动发送",
     "toast.done": "已完成",
     # kiosk
     "kiosk.heading": "请选择办理事项",
