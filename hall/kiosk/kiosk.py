@@ -17,8 +17,9 @@ from hall.kiosk.hours import hours_today
 from hall.kiosk.labels import Labeller
 from hall.kiosk.page import PageInfo, Part, page_info, plain
 from hall.kiosk.positions import find_ticket, wait_minutes
-from hall.kiosk.times import hhmm, parse_at
+from hall.kiosk.times import epoch_ms, hhmm, parse_at
 from hall.queue.order import Place, place
+from hall.schedule import hall_day, next_opening
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +35,9 @@ class ServiceButton:
 class KioskContext:
     page: PageInfo
     labels: Labeller
-    token: str  # the device token, sent by the page script as `Authorization: Bearer`
     issuing: bool  # False: the "已停止取号" screen
+    issue_until_ms: int | None  # when it stops issuing without an event (issue_cutoff): the
+    # page script turns to the closed screen then
     closed_note: str  # when tickets are issued again
     services: tuple[ServiceButton, ...]
     auto_print: bool  # print the ticket at once (a kiosk browser with silent printing)
@@ -49,20 +51,23 @@ def kiosk_context(
     state: Mapping[str, Any],
     lang: str,
     now: datetime,
-    token: str,
     *,
     auto_print: bool = False,
 ) -> KioskContext:
+    """The kiosk's buttons, live: the same for every kiosk of the hall (each page carries
+    its own device token, given to the renderer, never in a fragment)."""
     data = plain(state)
     labels = Labeller(lang)
     hours = hours_today(hall, now)
     end = hours.session_end
     issuing = bool(data.get("open")) and (end is None or now < end - hall.rules.issue_cutoff)
-    note = (
-        labels("kiosk.closed_reopen", time=hours.next_open)
-        if hours.next_open
-        else labels("kiosk.closed_today")
-    )
+    cutoff = end - hall.rules.issue_cutoff if issuing and end is not None else None
+    reopen = hours.next_open
+    if cutoff is not None and end is not None:  # the note shown once the cutoff passes
+        later = next_opening(hall, end)
+        same_day = later is not None and hall_day(hall, later) == hall_day(hall, now)
+        reopen = f"{later.astimezone(hall.tz):%H:%M}" if later and same_day else None
+    note = labels("kiosk.closed_reopen", time=reopen) if reopen else labels("kiosk.closed_today")
     return KioskContext(
         page=page_info(
             hall,
@@ -70,13 +75,12 @@ def kiosk_context(
             now,
             title=labels("page.kiosk.title", hall=hall.name),
             view="kiosk",
-            ws_view=None,
+            ws_view="kiosk",
             strings=_script_strings(labels),
-            query={"token": token} if token else None,
         ),
         labels=labels,
-        token=token,
         issuing=issuing,
+        issue_until_ms=epoch_ms(cutoff),
         closed_note=note,
         services=tuple(_service(hall, data, s.code, s.name, labels) for s in hall.services),
         auto_print=auto_print,

@@ -75,8 +75,16 @@ def page_info(
         commands_url=f"/api/halls/{_quote(hall.id)}/commands",
         lang_href=href,
         lang_label=t(lang, "lang.switch"),
-        strings=dict(strings or {}),
+        strings={**_base_strings(lang), **(strings or {})},
     )
+
+
+# Words the page script of every page may show (taps kept during an outage).
+BASE_STRINGS = ("pending.count", "pending.kept", "toast.done", "error.network", "error.unknown")
+
+
+def _base_strings(lang: str) -> dict[str, str]:
+    return {key: t(lang, key) for key in BASE_STRINGS}
 
 
 def _quote(value: str) -> str:

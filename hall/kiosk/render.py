@@ -76,9 +76,12 @@ class Renderer:
         self._check(name)
         frags = {k: Markup(v) for k, v in self.fragments(name, ctx).items()}
         ws_url = ctx.page.ws_url
-        if ws_url and ws_token:
-            sep = "&" if "?" in ws_url else "?"
-            ws_url = f"{ws_url}{sep}token={quote(ws_token, safe='')}"
+        lang_href = ctx.page.lang_href
+        if ws_token:  # a device's page: its token stays in its addresses
+            token = quote(ws_token, safe="")
+            if ws_url:
+                ws_url = f"{ws_url}{'&' if '?' in ws_url else '?'}token={token}"
+            lang_href = f"{lang_href}&token={token}"
         template = self.env.get_template(f"{name}.html")
         return template.render(
             ctx=ctx,
@@ -87,6 +90,8 @@ class Renderer:
             frag=frags,
             csrf=csrf,
             viewer=viewer,
+            device_token=ws_token,
+            lang_href=lang_href,
             ws_url=ws_url,
             static=self.static_url,
             strings_json=_script_json(dict(ctx.page.strings)),

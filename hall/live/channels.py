@@ -16,6 +16,7 @@ from hall.kiosk import (
     Renderer,
     average_service_minutes,
     director_context,
+    kiosk_context,
     tablet_context,
     ticket_context,
     wall_context,
@@ -31,7 +32,8 @@ from hall.queue.order import place
 Fragment = tuple[str, bytes]  # changed fragments of a view: (HTML, websocket frame)
 Clock = Callable[[], datetime]
 _VIEW = re.compile(
-    r"\A(wall|director|window-(\d{1,3})|ticket-(?:(\d{4}-\d\d-\d\d)-)?([A-Z]\d{3,6}))\Z"
+    r"\A(wall|director|kiosk|window-([0-9]{1,3})"
+    r"|ticket-(?:([0-9]{4}-[0-9]{2}-[0-9]{2})-)?([A-Z][0-9]{3,6}))\Z"
 )
 
 
@@ -71,9 +73,11 @@ def build_context(
     system: tuple[SystemAlert, ...] = (),
 ) -> PageContext:
     hall = feed.hall
-    state = feed.public(now, detail=view.page not in ("wall", "ticket"))  # public: no detail
+    state = feed.public(now, detail=view.page in ("director", "tablet"))  # public: no detail
     if view.page == "wall":
         return wall_context(hall, state, list(feed.calls), lang, now)
+    if view.page == "kiosk":
+        return kiosk_context(hall, state, lang, now)
     if view.page == "director":
         return director_context(
             hall,

@@ -18,7 +18,7 @@ from hall.core.errors import Forbidden, Invalid, NotFound, Refused
 from hall.core.public import public_state
 from hall.kiosk import slip_for
 from hall.live.gate import Principal, authenticate
-from hall.live.sockets import parse_after
+from hall.live.sockets import check_after_in_log, parse_after
 from hall.schedule import calendar_gap, hall_day
 from hall.store.store import with_id
 from hall.web.auth import check_csrf
@@ -127,12 +127,12 @@ async def hall_events(request: Request) -> Response:
     check_log_reader(principal.actor)
     after = parse_after(request.query_params.get("after"))
     raw_limit = request.query_params.get("limit", "100")
-    try:
-        limit = int(raw_limit)
-    except ValueError:
-        raise Invalid("invalid_field", f"limit: {raw_limit!r} is not a whole number") from None
+    if not (raw_limit.isascii() and raw_limit.isdigit()) or len(raw_limit) > 9:
+        raise Invalid("invalid_field", f"limit: {raw_limit!r} is not a whole number (ASCII digits)")
+    limit = int(raw_limit)
     if limit < 1:
         raise Invalid("invalid_field", "limit: must be at least 1")
+    await check_after_in_log(hub.store, hall, after)
     events = await hub.store.read(hall, after, min(limit, 1000))
     last_id = events[-1][0] if events else after
     body = b'{"events":[' + b",".join(with_id(i, d) for i, d in events) + b'],"last_id":'
@@ -150,7 +150,7 @@ async def post_command(request: Request) -> Response:
     command = decode_command(body)
     principal.check_hall(hall)
     check_csrf(request, principal)
-    outcome = await hub.engine.submit(hall, command, principal.actor)
+    outcome = await hub.engine.submit(hall, command, principal.actor, principal.sender)
     body = outcome.body
     if isinstance(command, TicketIssue):
         body = await _with_slip(request, hall, body, fresh=outcome.repeated)
@@ -178,7 +178,8 @@ async def _with_slip(request: Request, hall: str, body: bytes, *, fresh: bool) -
 
 
 async def openapi(request: Request) -> Response:
-    return JSONResponse(openapi_document(runtime(request).version, request.app.routes))
+    hub = runtime(request)
+    return JSONResponse(openapi_document(hub.version, request.app.routes, list(hub.halls)))
 
 
 routes = [

@@ -35,12 +35,7 @@ def _errors(*pairs: tuple[int, str]) -> dict[str, Any]:
     return {str(status): _error(text) for status, text in pairs}
 
 
-HALL = {
-    "name": "hall",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": "^[a-z0-9-]+$"},
-}
+HALL = {"$ref": "#/components/parameters/hall"}  # its schema lists the halls this hub serves
 AFTER = {
     "name": "after",
     "in": "query",
@@ -70,7 +65,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/api/halls/{hall}/state"): {
         "parameters": [HALL],
         "security": [{}, *READER],
-        "responses": {"200": {"description": "what the wall shows"}, **_errors((404, "hall"))},
+        "responses": {
+            "200": {"description": "what the wall shows"},
+            **_errors((404, "hall"), (429, "hub busy"), (503, "store unavailable")),
+        },
     },
     ("GET", "/api/halls/{hall}/events"): {
         "parameters": [HALL, AFTER, LIMIT],
@@ -78,7 +76,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "responses": {
             "200": {"description": "events after `after`"},
             **_errors(
-                (400, "bad parameter"), (401, "no token"), (403, "not allowed"), (404, "hall")
+                (400, "bad parameter"),
+                (401, "no token"),
+                (403, "not allowed"),
+                (404, "hall"),
+                (429, "hub busy"),
+                (503, "store unavailable"),
             ),
         },
     },
@@ -115,6 +118,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                 (409, "nothing to rate"),
                 (413, "body over 16 KiB"),
                 (429, "too many"),
+                (503, "store unavailable"),
             ),
         },
     },
@@ -127,7 +131,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                 (401, "wrong staff or PIN"),
                 (404, "unknown hall"),
                 (413, "body over 16 KiB"),
-                (429, "too many wrong PINs"),
+                (429, "too many PIN checks"),
+                (503, "store unavailable"),
             ),
         },
     },
@@ -181,7 +186,9 @@ def json_routes(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
     }
 
 
-def openapi_document(version: str, routes: Sequence[BaseRoute]) -> dict[str, Any]:
+def openapi_document(
+    version: str, routes: Sequence[BaseRoute], halls: Sequence[str]
+) -> dict[str, Any]:
     paths: dict[str, dict[str, Operation]] = {}
     for method, path in sorted(json_routes(routes)):
         paths.setdefault(path, {})[method.lower()] = OPERATIONS[(method, path)]
@@ -190,6 +197,15 @@ def openapi_document(version: str, routes: Sequence[BaseRoute]) -> dict[str, Any
         "info": {"title": "hall", "version": version},
         "components": {
             "schemas": _components(),
+            "parameters": {
+                "hall": {
+                    "name": "hall",
+                    "in": "path",
+                    "required": True,
+                    "description": "a hall this hub serves (any other: 404 `unknown_hall`)",
+                    "schema": {"type": "string", "enum": sorted(halls)},
+                }
+            },
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "hall_session"},

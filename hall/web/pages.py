@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from hall.core.access import may_view
 from hall.core.errors import DomainError
-from hall.kiosk import kiosk_context, kiosk_setup_context, qr_svg, static_dir
+from hall.kiosk import kiosk_setup_context, qr_svg, static_dir
 from hall.live.channels import Screen, build_context
 from hall.live.gate import Principal, authenticate
 from hall.schedule import hall_day
@@ -42,9 +42,13 @@ async def live_page(request: Request, view: Screen) -> Response:
     hall = hall_id(request)
     principal = await who(request, hub)
     if principal is not None and principal.hall not in (None, hall):
-        principal = None
+        principal = None  # a token of another hall is no token here
     actor = principal.actor if principal else None
     if not may_view(hub.halls[hall], view.page, view.window, actor):
+        if view.page == "kiosk":  # a device: no one to log in, say how to set it up
+            base = hub.settings.public_url
+            setup = kiosk_setup_context(hub.halls[hall], lang_of(request), base_url=base)
+            return html(request, hub.renderer.page("kiosk_setup", setup), 401)
         return to_login(request)
     feed = await hub.live.feed(hall)
     now = hub.now()
@@ -93,18 +97,9 @@ async def ticket(request: Request) -> Response:
 
 
 async def kiosk(request: Request) -> Response:
-    hub = runtime(request)
-    hall = hall_id(request)
-    lang = lang_of(request)
-    token = request.query_params.get("token", "")
-    principal = await who(request, hub) if token else None
-    if principal is None or principal.actor.kind not in ("kiosk", "admin"):
-        setup = kiosk_setup_context(hub.halls[hall], lang, base_url=hub.settings.public_url)
-        return html(request, hub.renderer.page("kiosk_setup", setup), 401)
-    feed = await hub.live.feed(hall)
-    now = hub.now()
-    ctx = kiosk_context(hub.halls[hall], feed.public(now, detail=False), lang, now, token)
-    return html(request, hub.renderer.page("kiosk", ctx))
+    """The ticket kiosk: a device page with its token in the address, live (it opens and
+    closes with the hall by itself)."""
+    return await live_page(request, Screen("kiosk", "kiosk"))
 
 
 async def ticket_qr(request: Request) -> Response:

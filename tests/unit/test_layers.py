@@ -15,7 +15,7 @@ HALL = Path(hall.__file__).parent
 
 # The pure domain: the rules and what they are made of. No I/O, no clock, no awaits.
 DOMAIN = {"core", "queue", "staffing", "schedule", "config"}
-LEAVES = {"i18n", "settings", "metrics", "limits"}  # used by many, import nothing of hall
+LEAVES = {"i18n", "settings", "metrics", "limits", "logs"}  # used by many, import nothing of hall
 # Who each part may import (of hall's own modules), beyond itself.
 MAY = {
     **{part: DOMAIN for part in DOMAIN},

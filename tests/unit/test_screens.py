@@ -317,8 +317,8 @@ def every_page(hall: HallConfig, lang: str = ZH) -> list[tuple[str, PageContext]
         ("wall", wall_context(hall, evening_state(hall), [], lang, EVENING)),
         ("tablet", tablet_context(hall, state, 3, "liu-wenzhi", lang, MORNING)),
         ("tablet", tablet_context(hall, state, 4, "yang-zhirong", lang, MORNING)),
-        ("kiosk", kiosk_context(hall, state, lang, MORNING, "tok-123")),
-        ("kiosk", kiosk_context(hall, evening_state(hall), lang, EVENING, "tok-123")),
+        ("kiosk", kiosk_context(hall, state, lang, MORNING)),
+        ("kiosk", kiosk_context(hall, evening_state(hall), lang, EVENING)),
         ("director", director_context(hall, state, events, lang, MORNING)),
         ("ticket", ticket_context(hall, state, "C006", lang, MORNING)),
         ("ticket", ticket_context(hall, state, "A012", lang, MORNING)),
@@ -411,7 +411,7 @@ def test_fragment_ids_per_view(hall: HallConfig, renderer: Renderer) -> None:
     ]
     ticket = renderer.fragments("ticket", ticket_context(hall, state, "A013", ZH, MORNING))
     assert list(ticket) == ["ticket-status"]
-    kiosk = renderer.fragments("kiosk", kiosk_context(hall, state, ZH, MORNING, "t"))
+    kiosk = renderer.fragments("kiosk", kiosk_context(hall, state, ZH, MORNING))
     assert list(kiosk) == ["kiosk-services"]
 
 
@@ -427,9 +427,12 @@ def test_live_pages_connect_their_view_socket(hall: HallConfig, renderer: Render
     assert 'ws-connect="/ws/halls/kaiyuan/view/director?lang=zh-CN"' in director
     for html in (wall, tablet, ticket, director):
         assert 'id="conn-overlay"' in html
-    kiosk = renderer.page("kiosk", kiosk_context(hall, state, ZH, MORNING, "tok"))
-    assert "ws-connect" not in kiosk
-    assert 'data-token="tok"' in kiosk
+    kiosk = renderer.page("kiosk", kiosk_context(hall, state, ZH, MORNING), ws_token="tok")
+    # live too (it opens and closes by itself); its device token in its own addresses only
+    assert 'ws-connect="/ws/halls/kaiyuan/view/kiosk?lang=zh-CN&amp;token=tok"' in kiosk
+    assert 'data-token="tok"' in kiosk and "?lang=en&amp;token=tok" in kiosk
+    frags = renderer.fragments("kiosk", kiosk_context(hall, state, ZH, MORNING))
+    assert "tok" not in "".join(frags.values())
 
 
 def test_tablet_fragments_do_not_depend_on_the_viewer(hall: HallConfig, renderer: Renderer) -> None:
@@ -527,14 +530,14 @@ def test_tablet_cover_needs_and_buttons(hall: HallConfig, renderer: Renderer) ->
 
 
 def test_kiosk_issuing_and_closed(hall: HallConfig, renderer: Renderer) -> None:
-    open_ctx = kiosk_context(hall, morning_state(hall), ZH, MORNING, "tok")
+    open_ctx = kiosk_context(hall, morning_state(hall), ZH, MORNING)
     assert open_ctx.issuing and len(open_ctx.services) == 7
     html = renderer.page("kiosk", open_ctx)
     assert 'data-service="A"' in html and "党群服务" in html and 'id="ticket-template"' in html
     lunch = datetime(2026, 11, 27, 12, 30, tzinfo=TZ)
     state = build_state(hall, lunch, {n: {"status": "closed"} for n in range(1, 8)})
     state["open"] = False
-    closed = kiosk_context(hall, state, ZH, lunch, "tok")
+    closed = kiosk_context(hall, state, ZH, lunch)
     assert not closed.issuing and "14:30" in closed.closed_note
     frag = renderer.fragments("kiosk", closed)["kiosk-services"]
     assert "已停止取号" in frag and "data-service" not in frag
