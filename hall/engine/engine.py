@@ -88,11 +88,20 @@ class Engine:
         self.on_lost: list[Callable[[str], None]] = []  # e.g. re-render the director
 
     async def current(self, hall: str) -> tuple[State, str]:
+        """The hall's state as Redis holds it, for readers: when it has not changed since
+        this hub saw it, only its version is fetched (no snapshot to fetch and decode)."""
         if hall in self.lost:
             raise LogLost("log_lost", self.lost[hall])
         seen = self._cache.get(hall)  # before the round trip: this hub may append meanwhile
         if seen is not None and await self.store.version(hall) == seen[0]:
-            return seen[1], seen[0]  # unchanged: no snapshot to fetch and decode
+            return seen[1], seen[0]
+        return await self._load(hall, seen)
+
+    async def _load(self, hall: str, seen: tuple[str, State] | None) -> tuple[State, str]:
+        """Fetch the snapshot (one round trip: what a writer wants, whose state has just
+        changed). `seen`: this hub's cache entry from before the round trip."""
+        if hall in self.lost:
+            raise LogLost("log_lost", self.lost[hall])
         snapshot, version = await self.store.load(hall)
         cached = self._cache.get(hall)
         if cached is not None and cached[0] == version:
@@ -157,8 +166,8 @@ class Engine:
         cached = self._cache.get(hall)
         for attempt in range(_MAX_TRIES):
             fresh = cached is None
-            if cached is None:
-                state, version = await self.current(hall)
+            if cached is None:  # the snapshot at once: after a conflict it has changed
+                state, version = await self._load(hall, self._cache.get(hall))
             else:
                 version, state = cached
             try:
