@@ -53,13 +53,21 @@ def hall_file() -> str:
 
 
 @pytest.fixture
-def hub(redis_url: str, tmp_path: Path, hall_file: str) -> Iterator[Hub]:
+def hub_env() -> dict[str, str]:
+    """Extra environment of the `hub` fixtures' processes (e.g. `HALL_CLOCK_OFFSET`)."""
+    return {}
+
+
+@pytest.fixture
+def hub(redis_url: str, tmp_path: Path, hall_file: str, hub_env: dict[str, str]) -> Iterator[Hub]:
     """One real hub (`python -m hall serve`) on the test's Redis, with the test hall."""
-    with hubs(redis_url, tmp_path, 1, toml=hall_file) as started:
+    with hubs(redis_url, tmp_path, 1, toml=hall_file, **hub_env) as started:
         yield started[0]
 
 
 @pytest.fixture
-def two_hubs(redis_url: str, tmp_path: Path, hall_file: str) -> Iterator[list[Hub]]:
-    with hubs(redis_url, tmp_path, 2, toml=hall_file) as started:
+def two_hubs(
+    redis_url: str, tmp_path: Path, hall_file: str, hub_env: dict[str, str]
+) -> Iterator[list[Hub]]:
+    with hubs(redis_url, tmp_path, 2, toml=hall_file, **hub_env) as started:
         yield started

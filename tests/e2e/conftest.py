@@ -30,12 +30,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-# Counts the live socket's opens and messages and lists its close codes (htmx-ext-ws
-# events bubble from the body to the document), so tests can wait for "connected and
-# first view received".
+# Counts the live socket's opens (with the last one's time) and messages and lists its
+# close codes (htmx-ext-ws events bubble from the body to the document), so tests can wait
+# for "connected and first view received".
 SOCKET_PROBE = """
-const hall = (window.__hall = {opens: 0, closes: [], frames: 0});
-document.addEventListener("htmx:wsOpen", () => { hall.opens += 1; });
+const hall = (window.__hall = {opens: 0, openedAt: 0, closes: [], frames: 0});
+document.addEventListener("htmx:wsOpen", () => { hall.opens += 1; hall.openedAt = Date.now(); });
 document.addEventListener("htmx:wsClose", (e) => { hall.closes.push(e.detail.event.code); });
 document.addEventListener("htmx:wsAfterMessage", () => { hall.frames += 1; });
 """

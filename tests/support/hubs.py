@@ -23,12 +23,19 @@ ADMIN = "test-admin-token-0123456789"
 
 class Hub:
     def __init__(
-        self, redis_url: str, config: Path, log: Path, *, env: dict[str, str] | None = None
+        self,
+        redis_url: str,
+        config: Path,
+        log: Path,
+        *,
+        env: dict[str, str] | None = None,
+        log_level: str = "warning",
     ) -> None:
         self.redis_url = redis_url
         self.config = config
         self.log = log
         self.env = env or {}
+        self.log_level = log_level
         self.port = free_tcp_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -43,7 +50,8 @@ class Hub:
     def start(self, wait: bool = True) -> Hub:
         env = {**os.environ, "HALL_ADMIN_TOKEN": ADMIN, **self.env}
         argv = [sys.executable, "-m", "hall", "serve", "--config", str(self.config)]
-        argv += ["--redis", self.redis_url, "--port", str(self.port), "--log-level", "warning"]
+        argv += ["--redis", self.redis_url, "--port", str(self.port)]
+        argv += ["--log-level", self.log_level]
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
         if wait:
@@ -71,6 +79,18 @@ class Hub:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def rss_kib(self) -> int:
+        """The hub process's resident memory (Linux)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise AssertionError("no VmRSS")
 
     def client(self, token: str | None = ADMIN) -> httpx.Client:
         headers = {"authorization": f"Bearer {token}"} if token else {}

@@ -1,0 +1,35 @@
+"""A crowd of anonymous readers, run as its own process so that the test measuring a
+terminal's latency meanwhile does not share an event loop (or a core's queue) with them.
+
+    python -m tests.support.burst URL PATH CONCURRENCY SECONDS  ->  {"200": n, ...} on stdout
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+
+import httpx
+
+
+async def burst(url: str, path: str, concurrency: int, seconds: float) -> Counter[int]:
+    codes: Counter[int] = Counter()
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+        stop = time.monotonic() + seconds
+
+        async def reader() -> None:
+            while time.monotonic() < stop:
+                codes[(await client.get(path)).status_code] += 1
+
+        await asyncio.gather(*(reader() for _ in range(concurrency)))
+    return codes
+
+
+if __name__ == "__main__":
+    url, path, concurrency, seconds = sys.argv[1:5]
+    counts = asyncio.run(burst(url, path, int(concurrency), float(seconds)))
+    print(json.dumps({str(code): n for code, n in counts.items()}))
