@@ -34,6 +34,7 @@ from hall.config.model import (
     Rules,
     Season,
 )
+from hall.config.notify import notify_channels
 from hall.config.people import _all_staff, _check_all_served, _services, _windows
 
 
@@ -85,7 +86,7 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _HALL_KEYS: tuple[str, ...] = ("id", "name", "timezone", "days", "closed_dates", "rules")
 _HALL_KEYS += ("hours", "services", "windows", "staff", "open_dates", "holidays")
-_HALL_KEYS += ("public_detail",)
+_HALL_KEYS += ("public_detail", "name_en", "notify")
 _RULE_KEYS: tuple[str, ...] = ("cover_after", "escalate_after", "issue_cutoff", "wait_sla")
 _RULE_KEYS += ("arrival_grace",)
 _RULE_KEYS += ("recall_limit", "rating_within")
@@ -110,6 +111,7 @@ def _hall(data: Table, source: str) -> HallConfig:
     services = _services(_required(data, "services"))
     windows = _windows(_required(data, "windows"), services, staff)
     _check_all_served(services, windows)
+    notify = notify_channels(data.get("notify", []), staff)
     return HallConfig(
         id=hall_id,
         name=name,
@@ -126,6 +128,8 @@ def _hall(data: Table, source: str) -> HallConfig:
         open_dates=open_dates,
         holidays=holidays,
         public_detail=public_detail,
+        name_en=_str(data.get("name_en", ""), "name_en"),
+        notify=notify,
     )
 
 

@@ -41,9 +41,30 @@ class Rules(msgspec.Struct, frozen=True):
     rating_within: timedelta = timedelta(minutes=10)
 
 
+class Notice(msgspec.Struct, frozen=True):
+    """One item's one-time notice (一次性告知单, seed Art. 9): what a resident must bring
+    and know, printable at the kiosk."""
+
+    item: str
+    basis: str = ""  # 法定依据
+    conditions: str = ""  # 申请条件
+    materials: tuple[str, ...] = ()  # 申报材料
+    procedure: str = ""  # 办理程序
+    time_limit: str = ""  # 承诺时限
+    fee: str = ""  # 收费标准
+    contact: str = ""  # 联系方式
+
+
 class Service(msgspec.Struct, frozen=True):
     code: str
     name: str
+    name_en: str = ""
+    covers: str = ""  # what it covers, in a line, for the kiosk's button
+    covers_en: str = ""
+    notices: tuple[Notice, ...] = ()
+
+    def label(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 class Window(msgspec.Struct, frozen=True):
@@ -52,6 +73,10 @@ class Window(msgspec.Struct, frozen=True):
     services: tuple[str, ...]
     a: str
     b: str
+    name_en: str = ""
+
+    def label(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 class Staff(msgspec.Struct, frozen=True):
@@ -59,6 +84,26 @@ class Staff(msgspec.Struct, frozen=True):
     name: str
     title: str = ""
     role: Role = "clerk"
+    number: str = ""  # 工号, shown at the counter when given
+    mobile: str = ""  # for @-mentions in group-robot notifications
+
+
+NotifyKind = Literal["wecom", "dingtalk", "webhook"]
+NOTIFY_EVENTS = ("cover.needed", "cover.requested", "cover.escalated", "stranded", "overdue")
+
+
+class NotifyChannel(msgspec.Struct, frozen=True):
+    """Where the rules' alerts reach people away from the screens: a 企业微信 or 钉钉 group
+    robot, or any HTTPS endpoint (signed with HMAC-SHA256). Reaches the alerts concerning
+    `staff` (e.g. the B-post told to cover) and those for `roles` (e.g. the director)."""
+
+    id: str
+    kind: NotifyKind
+    url: str
+    secret: str = ""  # DingTalk's signing secret (SEC…), or the webhook's HMAC key
+    staff: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
+    events: tuple[str, ...] = NOTIFY_EVENTS
 
 
 class HallConfig(msgspec.Struct, frozen=True):
@@ -77,6 +122,11 @@ class HallConfig(msgspec.Struct, frozen=True):
     open_dates: frozenset[date] = frozenset()
     holidays: Holidays = "none"  # "cn": China's public holidays and make-up working days
     public_detail: bool = False  # away reasons and minutes on public screens
+    name_en: str = ""
+    notify: tuple[NotifyChannel, ...] = ()
+
+    def label(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
 
     def window(self, number: int) -> Window | None:
         for w in self.windows:

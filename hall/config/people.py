@@ -9,6 +9,7 @@ from hall.config.fields import (
     _ident,
     _int,
     _Invalid,
+    _list,
     _name,
     _non_empty_list,
     _only,
@@ -16,13 +17,21 @@ from hall.config.fields import (
     _str,
     _table,
 )
-from hall.config.model import Role, Service, Staff, Window
+from hall.config.model import Notice, Role, Service, Staff, Window
 
 _CODE = re.compile(r"[A-Z]")
 _ROLES: dict[str, Role] = {"clerk": "clerk", "director": "director"}
-_SERVICE_KEYS = ("code", "name")
-_WINDOW_KEYS = ("number", "name", "services", "a", "b")
-_STAFF_KEYS = ("id", "name", "title", "role")
+_SERVICE_KEYS = ("code", "name", "name_en", "covers", "covers_en", "notices")
+_NOTICE_KEYS: tuple[str, ...] = ("item", "basis", "conditions", "materials", "procedure")
+_NOTICE_KEYS += ("time_limit", "fee", "contact")
+_WINDOW_KEYS = ("number", "name", "services", "a", "b", "name_en")
+_STAFF_KEYS = ("id", "name", "title", "role", "number", "mobile")
+_MOBILE = re.compile(r"\+?[0-9]{5,20}")
+
+
+def _text(table: dict[str, object], key: str, field: str) -> str:
+    """An optional string member ("" when absent)."""
+    return _str(table.get(key, ""), f"{field}.{key}")
 
 
 def _all_staff(value: object) -> tuple[Staff, ...]:
@@ -38,11 +47,16 @@ def _all_staff(value: object) -> tuple[Staff, ...]:
         role = _ROLES.get(role_text)
         if role is None:
             raise _Invalid(f"{field}.role", f"{role_text!r} is not one of {', '.join(_ROLES)}")
+        mobile = _text(table, "mobile", field)
+        if mobile and not _MOBILE.fullmatch(mobile):
+            raise _Invalid(f"{field}.mobile", f"{mobile!r} is not a phone number (digits)")
         person = Staff(
             id=staff_id,
             name=_name(_required(table, "name", field), f"{field}.name"),
-            title=_str(table.get("title", ""), f"{field}.title"),
+            title=_text(table, "title", field),
             role=role,
+            number=_text(table, "number", field),
+            mobile=mobile,
         )
         staff.append(person)
     return tuple(staff)
@@ -59,8 +73,41 @@ def _services(value: object) -> tuple[Service, ...]:
         if not _CODE.fullmatch(code):
             raise _Invalid(f"{field}.code", f"{code!r} is not one capital letter A-Z")
         _check_unique([s.code for s in services], code, f"{field}.code", f"service {code!r}")
-        services.append(Service(code, _name(_required(table, "name", field), f"{field}.name")))
+        service = Service(
+            code,
+            _name(_required(table, "name", field), f"{field}.name"),
+            name_en=_text(table, "name_en", field),
+            covers=_text(table, "covers", field),
+            covers_en=_text(table, "covers_en", field),
+            notices=_notices(table.get("notices", []), f"{field}.notices"),
+        )
+        services.append(service)
     return tuple(services)
+
+
+def _notices(value: object, field: str) -> tuple[Notice, ...]:
+    notices: list[Notice] = []
+    for i, item in enumerate(_list(value, field)):
+        at = f"{field}[{i}]"
+        table = _table(item, at)
+        _only(table, _NOTICE_KEYS, at)
+        materials = tuple(
+            _name(m, f"{at}.materials[{j}]")
+            for j, m in enumerate(_list(table.get("materials", []), f"{at}.materials"))
+        )
+        notices.append(
+            Notice(
+                item=_name(_required(table, "item", at), f"{at}.item"),
+                basis=_text(table, "basis", at),
+                conditions=_text(table, "conditions", at),
+                materials=materials,
+                procedure=_text(table, "procedure", at),
+                time_limit=_text(table, "time_limit", at),
+                fee=_text(table, "fee", at),
+                contact=_text(table, "contact", at),
+            )
+        )
+    return tuple(notices)
 
 
 def _windows(
@@ -82,6 +129,7 @@ def _windows(
             services=_window_services(_required(table, "services", field), field, services),
             a=_staff_ref(_required(table, "a", field), f"{field}.a", staff),
             b=_staff_ref(_required(table, "b", field), f"{field}.b", staff),
+            name_en=_text(table, "name_en", field),
         )
         if window.a == window.b:
             raise _Invalid(f"{field}.b", f"{window.b!r} cannot be both A-post and B-post")

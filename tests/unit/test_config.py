@@ -85,6 +85,17 @@ sessions = ["08:00-12:00"]
 """
 
 
+NOTIFY = """\
+[[notify]]
+id = "b-posts"
+kind = "wecom"
+url = "https://x.example/robot?key=1"
+staff = ["bob"]
+
+[rules]
+"""
+
+
 def write(tmp_path: Path, text: str, name: str = "hall.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -358,6 +369,31 @@ ERRORS = [
     ),
     ('cover_after = "2s"', 'arrival_grace = "5"', "rules.arrival_grace", "not a duration"),
     ('cover_after = "2s"', 'rating_within = "2h"', "rules.rating_within", "at most 1:00:00"),
+    ('id = "dan"', 'id = "dan"\nmobile = "13x"', "staff[3].mobile", "not a phone number"),
+    ('name = "Beta"', 'name = "Beta"\nnotices = [{}]', "services[1].notices[0].item", "missing"),
+    (
+        'name = "Beta"',
+        'name = "Beta"\nnotices = [{item = "X", materials = [""]}]',
+        "services[1].notices[0].materials[0]",
+        "must not be empty",
+    ),
+    ("[rules]\n", NOTIFY.replace("wecom", "sms"), "notify[0].kind", "'sms' is not one of"),
+    ("[rules]\n", NOTIFY.replace('"bob"', '"bo"'), "notify[0].staff[0]", "unknown staff id"),
+    ("[rules]\n", NOTIFY.replace('"bob"', ""), "notify[0]", "names nobody"),
+    ("[rules]\n", NOTIFY.replace("https://", "ftp://"), "notify[0].url", "http:// or https://"),
+    ("[rules]\n", NOTIFY.replace("https://x", "env:1X"), "notify[0].url", "variable name"),
+    (
+        "[rules]\n",
+        NOTIFY.replace('"wecom"', '"webhook"'),
+        "notify[0].secret",
+        "a webhook needs a secret",
+    ),
+    (
+        "[rules]\n",
+        NOTIFY.replace('staff = ["bob"]', 'staff = ["bob"]\nevents = ["ticket.called"]'),
+        "notify[0].events[0]",
+        "unknown event",
+    ),
 ]
 
 
@@ -375,6 +411,30 @@ def test_errors_name_file_field_and_problem(
     assert problem in message
     assert caught.value.source == str(path)
     assert caught.value.field == field
+
+
+def test_english_names_notices_and_notify_channels(tmp_path: Path) -> None:
+    text = edited('name = "Test hall"', 'name = "Test hall"\nname_en = "The hall"')
+    text = text.replace(
+        'name = "Alpha"',
+        'name = "Alpha"\nname_en = "A-en"\ncovers = "a, b"\n'
+        '[[services.notices]]\nitem = "Permit"\nmaterials = ["ID card", "Form"]\nfee = "free"',
+    )
+    text = text.replace('name = "One"', 'name = "One"\nname_en = "One-en"')
+    text = text.replace('name = "Bob"', 'name = "Bob"\nnumber = "007"\nmobile = "13800000000"')
+    text = text.replace("[rules]\n", NOTIFY.replace('staff = ["bob"]', 'roles = ["director"]'))
+    hall = load_hall(write(tmp_path, text))
+    assert (hall.label("en"), hall.label("zh")) == ("The hall", "Test hall")
+    alpha, beta = hall.services
+    assert (alpha.label("en"), beta.label("en")) == ("A-en", "Beta")  # falls back to the name
+    assert alpha.covers == "a, b" and alpha.notices[0].materials == ("ID card", "Form")
+    assert alpha.notices[0].fee == "free" and beta.notices == ()
+    assert hall.windows[0].label("en") == "One-en"
+    bob = hall.person("bob")
+    assert bob is not None and (bob.number, bob.mobile) == ("007", "13800000000")
+    (channel,) = hall.notify
+    assert (channel.kind, channel.roles, channel.staff) == ("wecom", ("director",), ())
+    assert "cover.needed" in channel.events
 
 
 def test_leap_day_must_be_covered(tmp_path: Path) -> None:
