@@ -680,10 +680,13 @@ def test_templates_hold_no_words_of_their_own(path: Path) -> None:
     assert not leftover, (path.name, "".join(leftover)[:80])
 
 
-def test_static_script_holds_no_chinese_ui_text() -> None:
-    script = (static_dir() / "hall.js").read_text(encoding="utf-8")
-    assert not re.search(r"[\u3400-\u9fff]", script)
-    assert "http://" not in script and "https://" not in script  # no CDN, no remote anything
+def test_static_scripts_hold_no_chinese_ui_text() -> None:
+    scripts = [static_dir() / "hall.js", *sorted((static_dir() / "js").glob("*.js"))]
+    assert len(scripts) >= 6
+    for path in scripts:
+        script = path.read_text(encoding="utf-8")
+        assert not re.search(r"[\u3400-\u9fff]", script), path.name
+        assert "http://" not in script and "https://" not in script, path.name  # no CDN
 
 
 def test_no_page_loads_anything_remote(hall: HallConfig, renderer: Renderer) -> None:
