@@ -48,6 +48,7 @@ class MeContext:
     labels: Labeller
     staff: str
     name: str
+    hall_label: str  # the hall's name in the page's language
     detail: str  # title · 工号
     director_href: str  # "" unless a director
     posts: tuple[DutyPost, ...]
@@ -84,6 +85,7 @@ def me_context(
         tile = window_tile(hall, w, hours, labels, now)
         ticket = w.get("serving")
         my_state = str(mine.get("state", "off"))
+        waiting = int(w.get("waiting") or 0)
         posts.append(
             DutyPost(
                 window=number,
@@ -103,7 +105,9 @@ def me_context(
                 serving=labels("primary.serving", number=ticket.get("number", ""))
                 if isinstance(ticket, Mapping)
                 else "",
-                waiting=labels("primary.waiting", count=int(w.get("waiting") or 0)),
+                waiting=labels("primary.waiting", count=waiting)
+                if waiting
+                else labels("primary.nobody_waiting"),
                 needed=number in needed,
             )
         )
@@ -123,6 +127,7 @@ def me_context(
         labels=labels,
         staff=staff,
         name=person.name,
+        hall_label=hall.label(labels.lang),
         detail=" · ".join(detail),
         director_href=f"/halls/{quote(hall.id)}/director" if person.role == "director" else "",
         posts=tuple(posts),

@@ -84,6 +84,7 @@ class TabletContext:
     labels: Labeller
     window: int
     window_label: str  # 3 号窗口 · 卫计办
+    hall_label: str  # the hall's name in the page's language
     viewer_post: str  # A | B | director | "" (read-only): page level, never in fragments
     viewer_label: str  # 陈少丽 · 您是本窗口A岗
     switch_href: str  # /logout?next=<this window>: the next person signs in here
@@ -152,6 +153,7 @@ def tablet_context(
         labels=labels,
         window=window,
         window_label=f"{labels('window.label', number=window)} · {cfg.label(labels.lang)}",
+        hall_label=hall.label(labels.lang),
         viewer_post=viewer,
         viewer_label=viewer_label,
         switch_href=f"/logout?next={quote(here, safe='')}",
@@ -179,7 +181,11 @@ def _viewer_post(hall: HallConfig, a: str, b: str, viewer: str | None) -> str:
 
 def _script_strings(labels: Labeller) -> dict[str, str]:
     errors = {f"error.{k}": v for k, v in error_catalog(labels.lang).items()}
-    return {**errors, "toast.done": labels("toast.done")}
+    return {
+        **errors,
+        "toast.done": labels("toast.done"),
+        "tablet.call_refused": labels("tablet.call_refused"),
+    }
 
 
 def _post(hall: HallConfig, w: Mapping[str, Any], post: str, labels: Labeller) -> PostView:
