@@ -17,7 +17,7 @@ from hall.config import HallConfig
 from hall.core.model import AWAY_REASONS
 from hall.i18n import error_catalog
 from hall.kiosk.hours import hours_today
-from hall.kiosk.labels import Labeller, service_name
+from hall.kiosk.labels import Labeller
 from hall.kiosk.needs import CoverNeed, cover_needs, needs_part
 from hall.kiosk.page import PageInfo, Part, page_info, plain
 from hall.kiosk.primary import Primary, primaries
@@ -49,6 +49,7 @@ class PostView:
     since: str  # 自 10:02
     reason: str  # 休息 (away only)
     buttons: tuple[Button, ...]
+    note: str = ""  # why a button of this post is disabled, under the buttons
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +194,9 @@ def _post(hall: HallConfig, w: Mapping[str, Any], post: str, labels: Labeller) -
     state = str(p.get("state", "off"))
     reason = p.get("reason")
     number = int(w["number"])
+    # a covering B-post ends the cover instead of setting present (`covering`)
+    refused = {"present": labels("error.covering") if state == "covering" else ""}
+    refused["off"] = _why_not_off(w, post, state, labels)
     buttons = [
         Button(
             labels(f"btn.{s}"),
@@ -201,9 +205,8 @@ def _post(hall: HallConfig, w: Mapping[str, Any], post: str, labels: Labeller) -
             css=f"btn-{s}",
             pressed=state == s,
             picker="reason" if s == "away" else "",
-            # a covering B-post ends the cover instead of setting present (`covering`)
-            disabled=state == "covering" and s == "present",
-            reason=labels("error.covering") if state == "covering" and s == "present" else "",
+            disabled=bool(refused.get(s)),
+            reason=refused.get(s, ""),
         )
         for s in ("present", "away", "off")
     ]
@@ -220,7 +223,23 @@ def _post(hall: HallConfig, w: Mapping[str, Any], post: str, labels: Labeller) -
         since=labels("tablet.since", time=hhmm(hall, since)) if since else "",
         reason=labels(f"reason.{reason}") if state == "away" and reason else "",
         buttons=tuple(buttons),
+        note=refused["off"],
     )
+
+
+def _why_not_off(w: Mapping[str, Any], post: str, state: str, labels: Labeller) -> str:
+    """Going off is refused to the post serving the window (the A-post, or the B-post while
+    covering) while a resident is at the counter or residents wait (`serving`,
+    `queue_not_empty`; the director may leave residents waiting, but the buttons are the
+    posts' own)."""
+    b_covering = (w.get("b") or {}).get("state") == "covering"
+    serves = state == "covering" if post == "B" else state != "off" and not b_covering
+    if not serves or (w.get("status") == "closed" and post == "A"):
+        return ""
+    if isinstance(w.get("serving"), Mapping):
+        return labels("error.serving")
+    waiting = int(w.get("waiting") or 0)
+    return labels("error.queue_not_empty", waiting=waiting) if waiting else ""
 
 
 def _cover_button(w: Mapping[str, Any], labels: Labeller) -> Button:
@@ -283,7 +302,7 @@ def _serving(hall: HallConfig, w: Mapping[str, Any], labels: Labeller) -> Servin
         return ServingView("", "", "", "", buttons, b_serves)
     return ServingView(
         number=str(ticket.get("number", "")),
-        service=service_name(hall, ticket.get("service")),
+        service=_service(hall, ticket.get("service"), labels),
         called_at=hhmm(hall, parse_at(ticket.get("called_at"))),
         recalls=labels("tablet.recalls", count=recalls) if recalls else "",
         buttons=buttons,
@@ -312,7 +331,7 @@ def _queue(
         rows.append(
             QueueRow(
                 number=str(ticket.get("number", "")),
-                service=service_name(hall, ticket.get("service")),
+                service=_service(hall, ticket.get("service"), labels),
                 priority=bool(ticket.get("priority")),
                 transferred=target == number,
                 issued=labels("tablet.issued_at", time=hhmm(hall, issued)),
@@ -321,3 +340,9 @@ def _queue(
             )
         )
     return tuple(rows)
+
+
+def _service(hall: HallConfig, code: object, labels: Labeller) -> str:
+    """A service's name in the page's language (the hall file's `name_en` in English)."""
+    service = hall.service(code) if isinstance(code, str) else None
+    return service.label(labels.lang) if service else str(code or "")

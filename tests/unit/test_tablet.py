@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hall.config import HallConfig
+from hall.config import HallConfig, default_hall_path, load_hall
 from hall.core.access import may_view
 from hall.core.model import Actor
 from hall.i18n import EN, ZH
@@ -271,3 +271,42 @@ def test_a_duty_page_is_its_persons_alone() -> None:
     assert not may_view(HALL, "me", None, Actor("admin"), "a1")
     assert not may_view(HALL, "me", None, None, "a1")
     assert not may_view(HALL, "me", None, Actor("clerk", staff="ghost"), "ghost")
+
+
+def test_the_english_tablet_uses_the_hall_files_english_names() -> None:
+    kaiyuan = load_hall(default_hall_path())
+    state = state_of(
+        *(window(n, serving="A001" if n == 1 else None, waiting=1) for n in range(1, 8))
+    )
+    state["queue"] = [ticket("A002")]
+    ctx = tablet_context(kaiyuan, state, 1, "chen-shaoli", EN, OPEN)
+    assert ctx.window_label == "Window 1 · Party Office"
+    assert ctx.hall_label == "Kaiyuan Street Service Centre"
+    assert ctx.viewer_label == "陈少丽 · You are this window's A-post"
+    assert ctx.serving.service == "Party and community"
+    assert [r.service for r in ctx.queue] == ["Party and community"]
+    assert ctx.targets[0].label == "Window 2 · " + kaiyuan.windows[1].label(EN)
+    assert ctx.primary[0].label == "Finish, call next"
+
+
+@pytest.mark.parametrize(
+    ("setup", "post", "note"),
+    [
+        ({"serving": "A001", "waiting": 2}, "A", "还有正在办理的号，请先办结、过号或转窗口"),
+        ({"waiting": 2}, "A", "还有 2 人在等候本窗口，暂不能下班"),
+        ({}, "A", ""),
+        ({"status": "closed", "a": "present", "waiting": 2}, "A", ""),  # closed: no refusal
+        ({**COVERING, "waiting": 2}, "A", ""),  # B serves: A may go off
+        ({**COVERING, "waiting": 2}, "B", "还有 2 人在等候本窗口，暂不能下班"),
+        ({**COVERING, "serving": "A001"}, "B", "还有正在办理的号，请先办结、过号或转窗口"),
+        ({"b": "present", "waiting": 2}, "B", ""),  # not covering: B's off is free
+    ],
+)
+def test_off_duty_is_disabled_when_the_rules_would_refuse_it(
+    setup: dict[str, Any], post: str, note: str
+) -> None:
+    w = window(**setup)
+    ctx = tablet_context(HALL, state_of(w, window(2), window(3)), 1, "a1", ZH, OPEN)
+    view = ctx.posts[0 if post == "A" else 1]
+    off = next(b for b in view.buttons if b.args.get("state") == "off")
+    assert (off.disabled, off.reason, view.note) == (bool(note), note, note)
