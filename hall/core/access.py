@@ -77,13 +77,22 @@ def _tag(cmd: cmds.Command) -> str:
 PUBLIC_PAGES = ("wall", "ticket")
 
 
-def may_view(hall: HallConfig, page: str, window: int | None, actor: Actor | None) -> bool:
+def may_view(
+    hall: HallConfig,
+    page: str,
+    window: int | None,
+    actor: Actor | None,
+    staff: str | None = None,
+) -> bool:
     """Whether `actor` (None: anonymous) may look at a screen: `page` is its template set
-    (wall, director, tablet, ticket), `window` a tablet's window."""
+    (wall, director, tablet, ticket, me), `window` a tablet's window, `staff` whose duty
+    page (`me`: that person only, not even the director)."""
     if page in PUBLIC_PAGES:
         return True
     if actor is None:
         return False
+    if page == "me":
+        return actor.staff is not None and actor.staff == staff and hall.person(staff) is not None
     if page == "kiosk":
         return actor.kind in ("kiosk", "admin")
     if actor.kind in ("admin", "director"):

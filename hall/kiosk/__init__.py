@@ -12,6 +12,7 @@ from hall.kiosk.contexts import (
     KioskContext,
     KioskSetupContext,
     LoginContext,
+    MeContext,
     PageContext,
     TabletContext,
     TicketContext,
@@ -20,12 +21,14 @@ from hall.kiosk.contexts import (
     kiosk_context,
     kiosk_setup_context,
     login_context,
+    me_context,
     tablet_context,
     ticket_context,
     ticket_slip,
     wall_context,
 )
 from hall.kiosk.counters import DayCounts, average_service_minutes, count_day
+from hall.kiosk.duty import home_path
 from hall.kiosk.kiosk import slip_for
 from hall.kiosk.paths import static_dir, templates_dir
 from hall.kiosk.qr import qr_svg
@@ -38,6 +41,7 @@ __all__ = [
     "KioskContext",
     "KioskSetupContext",
     "LoginContext",
+    "MeContext",
     "PageContext",
     "Renderer",
     "TabletContext",
@@ -47,10 +51,12 @@ __all__ = [
     "call_clips",
     "count_day",
     "director_context",
+    "home_path",
     "kiosk_context",
     "kiosk_setup_context",
     "login_context",
     "make_environment",
+    "me_context",
     "qr_svg",
     "slip_for",
     "speech",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hall.kiosk.director import DirectorContext, director_context
+from hall.kiosk.duty import MeContext, me_context
 from hall.kiosk.kiosk import KioskContext, kiosk_context, ticket_slip
 from hall.kiosk.labels import Text
 from hall.kiosk.login import KioskSetupContext, LoginContext, kiosk_setup_context, login_context
@@ -19,6 +20,7 @@ PageContext = (
     | TicketContext
     | LoginContext
     | KioskSetupContext
+    | MeContext
 )
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "KioskContext",
     "KioskSetupContext",
     "LoginContext",
+    "MeContext",
     "PageContext",
     "PageInfo",
     "Part",
@@ -37,6 +40,7 @@ __all__ = [
     "kiosk_context",
     "kiosk_setup_context",
     "login_context",
+    "me_context",
     "tablet_context",
     "ticket_context",
     "ticket_slip",

@@ -1,7 +1,8 @@
 """The window tablet: the clerk's buttons, the window's posts, ticket and waiting list.
 
 The live fragments are the same for every viewer of a window (the fan-out renders them
-once per window); only the page around them knows who is looking (`viewer_post`).
+once per window); only the page around them knows who is looking (`viewer_post`), and
+shows the blocks meant for them (the primary action of their role: `hall.kiosk.primary`).
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from hall.config import HallConfig
 from hall.core.model import AWAY_REASONS
 from hall.i18n import error_catalog
 from hall.kiosk.hours import hours_today
-from hall.kiosk.labels import Labeller, service_name
+from hall.kiosk.labels import Labeller
 from hall.kiosk.needs import CoverNeed, cover_needs, needs_part
 from hall.kiosk.page import PageInfo, Part, page_info, plain
+from hall.kiosk.primary import Primary, primaries
+from hall.kiosk.targets import Target, targets_part, transfer_targets
 from hall.kiosk.tiles import Tile, tile_part, window_tile
 from hall.kiosk.times import epoch_ms, hhmm, minutes_between, parse_at
 
@@ -31,6 +35,7 @@ class Button:
     pressed: bool = False  # the post's current state
     disabled: bool = False
     picker: str = ""  # "reason" | "transfer": a dialog adds reason / to_window first
+    reason: str = ""  # why it is disabled (shown as its title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,7 @@ class PostView:
     since: str  # 自 10:02
     reason: str  # 休息 (away only)
     buttons: tuple[Button, ...]
+    note: str = ""  # why a button of this post is disabled, under the buttons
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,7 @@ class ServingView:
     called_at: str
     recalls: str  # 已重呼 1 次, "" for none
     buttons: tuple[Button, ...]
+    b_serves: bool  # the B-post serves (covering, or the A-post not present): B's buttons
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +85,18 @@ class TabletContext:
     labels: Labeller
     window: int
     window_label: str  # 3 号窗口 · 卫计办
+    hall_label: str  # the hall's name in the page's language
     viewer_post: str  # A | B | director | "" (read-only): page level, never in fragments
-    viewer_label: str
+    viewer_label: str  # 陈少丽 · 您是本窗口A岗
+    switch_href: str  # /logout?next=<this window>: the next person signs in here
     tile: Tile
     posts: tuple[PostView, ...]
     serving: ServingView
     queue: tuple[QueueRow, ...]
     needs: tuple[CoverNeed, ...]  # the hall's windows needing their B-post (the viewer's shown)
+    primary: tuple[Primary, ...]  # one per role (A, B, director): the page shows its own
     reasons: tuple[Choice, ...]  # the away reason picker
-    transfer_targets: tuple[Choice, ...]  # the other windows
+    targets: tuple[Target, ...]  # the transfer picker: the other windows, live
 
     @property
     def queue_id(self) -> str:
@@ -96,9 +106,11 @@ class TabletContext:
         return (
             tile_part(self.tile, "tablet"),
             needs_part(self.needs),
+            Part("primary", "partials/primary.html", {"primary": self.primary}),
             Part("posts", "partials/posts.html", {"posts": self.posts}),
             Part("serving", "partials/serving.html", {"serving": self.serving}),
             Part(self.queue_id, "partials/window_queue.html", {"rows": self.queue}),
+            targets_part(self.targets),
         )
 
 
@@ -125,6 +137,10 @@ def tablet_context(
         if viewer in ("A", "B")
         else labels("tablet.viewer_director" if viewer else "tablet.viewer_other")
     )
+    person = hall.person(viewer_staff) if viewer_staff else None
+    if person is not None:
+        viewer_label = f"{person.name} · {viewer_label}"
+    here = f"/halls/{quote(hall.id)}/windows/{window}"
     return TabletContext(
         page=page_info(
             hall,
@@ -137,20 +153,19 @@ def tablet_context(
         ),
         labels=labels,
         window=window,
-        window_label=f"{labels('window.label', number=window)} · {cfg.name}",
+        window_label=f"{labels('window.label', number=window)} · {cfg.label(labels.lang)}",
+        hall_label=hall.label(labels.lang),
         viewer_post=viewer,
         viewer_label=viewer_label,
+        switch_href=f"/logout?next={quote(here, safe='')}",
         tile=window_tile(hall, w, hours, labels, now),
         posts=(_post(hall, w, "A", labels), _post(hall, w, "B", labels)),
         serving=_serving(hall, w, labels),
         queue=_queue(hall, data, w, labels, now),
         needs=cover_needs(hall, data, labels),
+        primary=primaries(hall, data, w, hours, labels),
         reasons=tuple(Choice(r, labels(f"reason.{r}")) for r in AWAY_REASONS),
-        transfer_targets=tuple(
-            Choice(str(o.number), f"{labels('window.label', number=o.number)} · {o.name}")
-            for o in hall.windows
-            if o.number != window
-        ),
+        targets=transfer_targets(hall, data, window, hours, labels, now),
     )
 
 
@@ -167,7 +182,11 @@ def _viewer_post(hall: HallConfig, a: str, b: str, viewer: str | None) -> str:
 
 def _script_strings(labels: Labeller) -> dict[str, str]:
     errors = {f"error.{k}": v for k, v in error_catalog(labels.lang).items()}
-    return {**errors, "toast.done": labels("toast.done")}
+    return {
+        **errors,
+        "toast.done": labels("toast.done"),
+        "tablet.call_refused": labels("tablet.call_refused"),
+    }
 
 
 def _post(hall: HallConfig, w: Mapping[str, Any], post: str, labels: Labeller) -> PostView:
@@ -175,6 +194,9 @@ def _post(hall: HallConfig, w: Mapping[str, Any], post: str, labels: Labeller) -
     state = str(p.get("state", "off"))
     reason = p.get("reason")
     number = int(w["number"])
+    # a covering B-post ends the cover instead of setting present (`covering`)
+    refused = {"present": labels("error.covering") if state == "covering" else ""}
+    refused["off"] = _why_not_off(w, post, state, labels)
     buttons = [
         Button(
             labels(f"btn.{s}"),
@@ -183,8 +205,8 @@ def _post(hall: HallConfig, w: Mapping[str, Any], post: str, labels: Labeller) -
             css=f"btn-{s}",
             pressed=state == s,
             picker="reason" if s == "away" else "",
-            # a covering B-post ends the cover instead of setting present (`covering`)
-            disabled=state == "covering" and s == "present",
+            disabled=bool(refused.get(s)),
+            reason=refused.get(s, ""),
         )
         for s in ("present", "away", "off")
     ]
@@ -201,21 +223,47 @@ def _post(hall: HallConfig, w: Mapping[str, Any], post: str, labels: Labeller) -
         since=labels("tablet.since", time=hhmm(hall, since)) if since else "",
         reason=labels(f"reason.{reason}") if state == "away" and reason else "",
         buttons=tuple(buttons),
+        note=refused["off"],
     )
 
 
+def _why_not_off(w: Mapping[str, Any], post: str, state: str, labels: Labeller) -> str:
+    """Going off is refused to the post serving the window (the A-post, or the B-post while
+    covering) while a resident is at the counter or residents wait (`serving`,
+    `queue_not_empty`; the director may leave residents waiting, but the buttons are the
+    posts' own)."""
+    b_covering = (w.get("b") or {}).get("state") == "covering"
+    serves = state == "covering" if post == "B" else state != "off" and not b_covering
+    if not serves or (w.get("status") == "closed" and post == "A"):
+        return ""
+    if isinstance(w.get("serving"), Mapping):
+        return labels("error.serving")
+    waiting = int(w.get("waiting") or 0)
+    return labels("error.queue_not_empty", waiting=waiting) if waiting else ""
+
+
 def _cover_button(w: Mapping[str, Any], labels: Labeller) -> Button:
+    """B's cover toggle: pressed while B covers (a tap ends the cover)."""
     number = int(w["number"])
     b: Mapping[str, Any] = w.get("b") or {}
     if b.get("state") == "covering":
-        return Button(labels("btn.cover_end"), "cover.end", {"window": number}, css="btn-cover-end")
+        return Button(
+            labels("btn.cover_end"),
+            "cover.end",
+            {"window": number},
+            css="btn-cover-end",
+            pressed=True,
+        )
     a_present = (w.get("a") or {}).get("state") == "present"
+    closed = w.get("status") == "closed"
+    reason = labels("error.a_post_present") if a_present else ""
     return Button(
         labels("btn.cover_start"),
         "cover.start",
         {"window": number},
         css="btn-cover",
-        disabled=a_present or w.get("status") == "closed",
+        disabled=a_present or closed,
+        reason=labels("primary.closed") if closed else reason,
     )
 
 
@@ -225,29 +273,40 @@ def _serving(hall: HallConfig, w: Mapping[str, Any], labels: Labeller) -> Servin
     has = isinstance(ticket, Mapping)
     recalls = int(ticket.get("recalls") or 0) if isinstance(ticket, Mapping) else 0
     closed = w.get("status") == "closed"
+    waiting = int(w.get("waiting", 0))
+    none_here = labels("tablet.serving_none")
+    if has:
+        call_reason = labels("error.window_busy")
+    elif closed:
+        call_reason = labels("primary.closed")
+    else:
+        call_reason = labels("primary.nobody_waiting") if not waiting else ""
 
-    def act(command: str, css: str, *, when: bool, picker: str = "") -> Button:
+    def act(command: str, css: str, *, why: str, picker: str = "") -> Button:
         key = "btn." + command.removeprefix("ticket.")
         args = {"window": number}
-        return Button(labels(key), command, args, css=css, disabled=not when, picker=picker)
+        return Button(
+            labels(key), command, args, css=css, disabled=bool(why), picker=picker, reason=why
+        )
 
     buttons = (
-        act(
-            "ticket.call", "btn-call", when=not has and not closed and int(w.get("waiting", 0)) > 0
-        ),
-        act("ticket.recall", "btn-recall", when=has),
-        act("ticket.finish", "btn-finish", when=has),
-        act("ticket.no_show", "btn-no-show", when=has),
-        act("ticket.transfer", "btn-transfer", when=has, picker="transfer"),
+        act("ticket.call", "btn-call", why=call_reason),
+        act("ticket.finish", "btn-finish", why="" if has else none_here),
+        act("ticket.recall", "btn-recall", why="" if has else none_here),
+        act("ticket.no_show", "btn-no-show", why="" if has else none_here),
+        act("ticket.transfer", "btn-transfer", why="" if has else none_here, picker="transfer"),
     )
+    a_present = (w.get("a") or {}).get("state") == "present"
+    b_serves = not a_present or (w.get("b") or {}).get("state") == "covering"
     if not isinstance(ticket, Mapping):
-        return ServingView("", "", "", "", buttons)
+        return ServingView("", "", "", "", buttons, b_serves)
     return ServingView(
         number=str(ticket.get("number", "")),
-        service=service_name(hall, ticket.get("service")),
+        service=_service(hall, ticket.get("service"), labels),
         called_at=hhmm(hall, parse_at(ticket.get("called_at"))),
         recalls=labels("tablet.recalls", count=recalls) if recalls else "",
         buttons=buttons,
+        b_serves=b_serves,
     )
 
 
@@ -272,7 +331,7 @@ def _queue(
         rows.append(
             QueueRow(
                 number=str(ticket.get("number", "")),
-                service=service_name(hall, ticket.get("service")),
+                service=_service(hall, ticket.get("service"), labels),
                 priority=bool(ticket.get("priority")),
                 transferred=target == number,
                 issued=labels("tablet.issued_at", time=hhmm(hall, issued)),
@@ -281,3 +340,9 @@ def _queue(
             )
         )
     return tuple(rows)
+
+
+def _service(hall: HallConfig, code: object, labels: Labeller) -> str:
+    """A service's name in the page's language (the hall file's `name_en` in English)."""
+    service = hall.service(code) if isinstance(code, str) else None
+    return service.label(labels.lang) if service else str(code or "")

@@ -17,6 +17,7 @@ from hall.kiosk import (
     average_service_minutes,
     director_context,
     kiosk_context,
+    me_context,
     tablet_context,
     ticket_context,
     wall_context,
@@ -33,20 +34,23 @@ Fragment = tuple[str, bytes]  # changed fragments of a view: (HTML, websocket fr
 Clock = Callable[[], datetime]
 _VIEW = re.compile(
     r"\A(wall|director|kiosk|window-([0-9]{1,3})"
-    r"|ticket-(?:([0-9]{4}-[0-9]{2}-[0-9]{2})-)?([A-Z][0-9]{3,6}))\Z"
+    r"|ticket-(?:([0-9]{4}-[0-9]{2}-[0-9]{2})-)?([A-Z][0-9]{3,6})"
+    r"|me-([a-z0-9-]{1,64}))\Z"
 )
 
 
 @dataclass(frozen=True)
 class Screen:
     """A parsed screen name: `wall`, `director`, `window-N`, `ticket-YYYY-MM-DD-NUMBER` (a
-    ticket of that day) or `ticket-NUMBER` (today's)."""
+    ticket of that day), `ticket-NUMBER` (today's) or `me-STAFF` (one person's duty page:
+    its own channel, so nobody's fragments reach another's page)."""
 
     name: str
     page: str  # the template set: wall, director, tablet, ticket
     window: int | None = None
     ticket: str | None = None
     day: date | None = None  # a ticket's day; None: today's
+    staff: str | None = None  # whose duty page
 
     @classmethod
     def parse(cls, name: str) -> Screen | None:
@@ -55,6 +59,8 @@ class Screen:
             return None
         if m[2]:
             return cls(name, "tablet", window=int(m[2]))
+        if m[5]:
+            return cls(name, "me", staff=m[5])
         if m[4]:
             try:
                 day = date.fromisoformat(m[3]) if m[3] else None
@@ -73,7 +79,7 @@ def build_context(
     system: tuple[SystemAlert, ...] = (),
 ) -> PageContext:
     hall = feed.hall
-    state = feed.public(now, detail=view.page in ("director", "tablet"))  # public: no detail
+    state = feed.public(now, detail=view.page in ("director", "tablet", "me"))  # else public
     if view.page == "wall":
         return wall_context(hall, state, list(feed.calls), lang, now)
     if view.page == "kiosk":
@@ -91,6 +97,9 @@ def build_context(
     if view.page == "tablet":
         assert view.window is not None
         return tablet_context(hall, state, view.window, viewer, lang, now)
+    if view.page == "me":
+        assert view.staff is not None
+        return me_context(hall, state, view.staff, lang, now)
     assert view.ticket is not None
     minutes = average_service_minutes(feed.today)
     day = view.day or feed.state.day

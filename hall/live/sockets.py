@@ -279,13 +279,18 @@ async def _admit_view(
     if hall not in svc.halls:
         raise NotFound("unknown_hall", f"there is no hall {hall!r}")
     view = Screen.parse(ws.path_params["view"])
-    if view is None or (view.window is not None and svc.halls[hall].window(view.window) is None):
+    cfg = svc.halls[hall]
+    if (
+        view is None
+        or (view.window is not None and cfg.window(view.window) is None)
+        or (view.staff is not None and cfg.person(view.staff) is None)
+    ):
         raise NotFound("unknown_view", f"there is no view {ws.path_params['view']!r}")
     principal = await authenticate(ws, svc.credentials, svc.settings)
     if principal is not None:
         principal.check_hall(hall)
     actor = principal.actor if principal else None
-    if not may_view(svc.halls[hall], view.page, view.window, actor):
+    if not may_view(cfg, view.page, view.window, actor, view.staff):
         if principal is None:
             raise Unauthorized("this screen needs a login or a device token")
         raise Forbidden("this screen is not yours")

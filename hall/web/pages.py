@@ -43,8 +43,14 @@ async def live_page(request: Request, view: Screen) -> Response:
     principal = await who(request, hub)
     if principal is not None and principal.hall not in (None, hall):
         principal = None  # a token of another hall is no token here
+    return await _live(request, hub, hall, view, principal)
+
+
+async def _live(
+    request: Request, hub: Runtime, hall: str, view: Screen, principal: Principal | None
+) -> Response:
     actor = principal.actor if principal else None
-    if not may_view(hub.halls[hall], view.page, view.window, actor):
+    if not may_view(hub.halls[hall], view.page, view.window, actor, view.staff):
         if view.page == "kiosk":  # a device: no one to log in, say how to set it up
             base = hub.settings.public_url
             setup = kiosk_setup_context(hub.halls[hall], lang_of(request), base_url=base)
@@ -74,6 +80,18 @@ async def window(request: Request) -> Response:
     if view is None or runtime(request).halls[hall_id(request)].window(view.window or 0) is None:
         return html(request, "<h1>404</h1>", 404)
     return await live_page(request, view)
+
+
+async def me(request: Request) -> Response:
+    """`/me`: the duty page of whoever is signed in, in their session's hall."""
+    hub = runtime(request)
+    principal = await who(request, hub)
+    staff = principal.actor.staff if principal else None
+    if principal is None or staff is None or principal.hall not in hub.halls:
+        return to_login(request)
+    return await _live(
+        request, hub, principal.hall, Screen(f"me-{staff}", "me", staff=staff), principal
+    )
 
 
 async def ticket_today(request: Request) -> Response:
@@ -130,6 +148,7 @@ routes = [
     Route("/login", login_page, methods=["GET"]),
     Route("/login", login_form, methods=["POST"]),
     Route("/logout", logout),
+    Route("/me", me),
     Route("/halls/{hall}/wall", wall),
     Route("/halls/{hall}/director", director),
     Route("/halls/{hall}/windows/{n:int}", window),

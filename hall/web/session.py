@@ -1,10 +1,12 @@
 """Signing in: a staff member's PIN checked (rate-limited per staff id) and a session opened,
-as a bearer token (`POST /api/login`) and a session cookie; the `/login` form and
-`/logout` for the pages."""
+as a bearer token (`POST /api/login`) and a session cookie; the `/login` form (which lands
+each person on their own place when no page asked for the login) and `/logout` (also
+"switch user": `?next=` a page, the next person signs in for it)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import msgspec
 from starlette.requests import Request
@@ -12,7 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from hall.core import Unauthorized
 from hall.core.errors import DomainError, NotFound
-from hall.kiosk import login_context
+from hall.kiosk import home_path, login_context
 from hall.limits import RateLimited
 from hall.live.gate import COOKIE, check_origin
 from hall.store.credentials import staff_claims
@@ -115,16 +117,22 @@ async def login_form(request: Request) -> Response:
             staff_id=staff or None,
         )
         return html(request, hub.renderer.page("login", ctx), e.status)
+    if next_url == "/":  # no page asked for this login: the person's own place
+        next_url = home_path(hub.halls[hall], staff)
     response = RedirectResponse(next_url, status_code=303)
     set_session_cookie(response, token, max_age, secure_request(request, hub))
     return response
 
 
 async def logout(request: Request) -> Response:
+    """End the session on every hub; `?next=` (a page of this site): the login form for it,
+    so the next person on a shared tablet signs in for the same window."""
     hub = runtime(request)
     token = request.cookies.get(COOKIE)
     if token:
         await hub.credentials.revoke_token(token)
-    response = RedirectResponse("/login", status_code=303)
+    next_url = local_path(request.query_params.get("next", "/"))
+    target = "/login" if next_url == "/" else f"/login?next={quote(next_url, safe='')}"
+    response = RedirectResponse(target, status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -92,6 +92,7 @@ HTTP: list[tuple[str, str, Any, tuple[int, ...]]] = [
     ("GET", "/halls/t/kiosk", None, (401, 401, 200, 401, 401, 401, 200)),
     ("GET", "/halls/t/windows/1", None, (303, 303, 303, 200, 303, 200, 200)),
     ("GET", "/halls/t/director", None, (303, 303, 303, 303, 303, 200, 200)),
+    ("GET", "/me", None, (303, 303, 303, 200, 200, 200, 303)),  # a person's: staff only
 ]
 
 # websocket path: expected outcome for each role ("ok" = it sends a first frame)
@@ -102,6 +103,9 @@ SOCKETS: list[tuple[str, tuple[str | int, ...]]] = [
     (f"/ws/halls/t/view/ticket-{TODAY}-A001", ("ok",) * 7),
     ("/ws/halls/t/view/director", (4401, 4403, 4403, 4403, 4403, "ok", "ok")),
     ("/ws/halls/t/view/window-1", (4401, 4403, 4403, "ok", 4403, "ok", "ok")),
+    # one person's duty page: theirs alone (the clerk is a1), not the director's nor admin's
+    ("/ws/halls/t/view/me-a1", (4401, 4403, 4403, "ok", 4403, 4403, 4403)),
+    ("/ws/halls/t/view/me-nobody", (4404,) * 7),
 ]
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -35,19 +35,24 @@ def hall_toml(
     closed_dates: tuple[date, ...] = (),
     public_detail: bool = False,
     shared_b: bool = False,
+    b_posts: Mapping[int, str] | None = None,
     staff_name: Callable[[str], str] = lambda staff: f"员工{staff}",
     director: str = "主任",
     **rules: timedelta | str | int,
 ) -> str:
     """`holidays = "none"` by default: a test hall is open whatever the national calendar
     says, so the tests pass on any date. `shared_b`: b1 is the B-post of windows 1 and 2.
+    `b_posts`: window number -> its B-post's staff id, instead of the default `b<n>`
+    (e.g. `{2: "a1"}`: a1 is the A-post of window 1 and the B-post of window 2).
     `rules`: any of RULES, as a timedelta, a duration string or an int."""
     unknown = set(rules) - set(RULES)
     assert not unknown, f"no such rule: {unknown}"
     rule_lines = "".join(f"{key} = {_value(value)}\n" for key, value in rules.items())
+    b_of = {n: "b1" if shared_b and n == 2 else f"b{n}" for n in (1, 2, 3)}
+    b_of.update(b_posts or {})
     windows = "".join(
         f'[[windows]]\nnumber = {n}\nname = "窗口{n}"\nservices = {services}\n'
-        f'a = "a{n}"\nb = "{"b1" if shared_b and n == 2 else f"b{n}"}"\n\n'
+        f'a = "a{n}"\nb = "{b_of[n]}"\n\n'
         for n, services in ((1, '["A"]'), (2, '["A", "B"]'), (3, '["B"]'))
     )
     staff = "".join(

@@ -24,6 +24,7 @@ from hall.kiosk import (
     kiosk_context,
     kiosk_setup_context,
     login_context,
+    me_context,
     qr_svg,
     speech,
     static_dir,
@@ -325,6 +326,8 @@ def every_page(hall: HallConfig, lang: str = ZH) -> list[tuple[str, PageContext]
         ("ticket", ticket_context(hall, state, "A001", lang, MORNING)),
         ("login", login_context([hall], lang, next_url="/halls/kaiyuan/director")),
         ("kiosk_setup", kiosk_setup_context(hall, lang, base_url="http://hall.local")),
+        ("me", me_context(hall, state, "liu-wenzhi", lang, MORNING)),
+        ("me", me_context(hall, state, "wang-manshu", lang, MORNING)),
     ]
 
 
@@ -399,7 +402,17 @@ def test_fragment_ids_per_view(hall: HallConfig, renderer: Renderer) -> None:
         "occupancy",
     ]
     tablet = renderer.fragments("tablet", tablet_context(hall, state, 3, None, ZH, MORNING))
-    assert list(tablet) == ["window-3", "cover-needs", "posts", "serving", "queue-3"]
+    assert list(tablet) == [
+        "window-3",
+        "cover-needs",
+        "primary",
+        "posts",
+        "serving",
+        "queue-3",
+        "transfer-targets",
+    ]
+    me = renderer.fragments("me", me_context(hall, state, "liu-wenzhi", ZH, MORNING))
+    assert list(me) == ["cover-needs", "duty-posts"]
     director = renderer.fragments("director", director_context(hall, state, events, ZH, MORNING))
     assert list(director) == [
         "clock-hours",
