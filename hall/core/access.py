@@ -79,13 +79,18 @@ PUBLIC_PAGES = ("wall", "ticket")
 
 def may_view(hall: HallConfig, page: str, window: int | None, actor: Actor | None) -> bool:
     """Whether `actor` (None: anonymous) may look at a screen: `page` is its template set
-    (wall, director, tablet, ticket), `window` a tablet's window."""
+    (wall, director, tablet, ticket, kiosk, rating, display), `window` a tablet's or a
+    counter device's window."""
     if page in PUBLIC_PAGES:
         return True
     if actor is None:
         return False
     if page == "kiosk":
         return actor.kind in ("kiosk", "admin")
+    if page == "rating":  # the window's own pad: it rates that window only
+        return actor.kind == "admin" or (actor.kind == "rating" and actor.window == window)
+    if page == "display":  # a hall-wide display token, or one naming this window
+        return actor.kind == "admin" or (actor.kind == "display" and actor.window in (None, window))
     if actor.kind in ("admin", "director"):
         return True
     if page == "tablet" and actor.kind == "clerk":

@@ -37,10 +37,12 @@ def hall_toml(
     shared_b: bool = False,
     staff_name: Callable[[str], str] = lambda staff: f"员工{staff}",
     director: str = "主任",
+    staff_number: Callable[[str], str] | None = None,
     **rules: timedelta | str | int,
 ) -> str:
     """`holidays = "none"` by default: a test hall is open whatever the national calendar
     says, so the tests pass on any date. `shared_b`: b1 is the B-post of windows 1 and 2.
+    `staff_number`: each staff id's 工号 (none when not given).
     `rules`: any of RULES, as a timedelta, a duration string or an int."""
     unknown = set(rules) - set(RULES)
     assert not unknown, f"no such rule: {unknown}"
@@ -51,7 +53,9 @@ def hall_toml(
         for n, services in ((1, '["A"]'), (2, '["A", "B"]'), (3, '["B"]'))
     )
     staff = "".join(
-        f'[[staff]]\nid = "{s}"\nname = "{staff_name(s)}"\n\n'
+        f'[[staff]]\nid = "{s}"\nname = "{staff_name(s)}"\n'
+        + (f'number = "{staff_number(s)}"\n' if staff_number else "")
+        + "\n"
         for s in ("a1", "b1", "a2", "b2", "a3", "b3")
     )
     return f"""id = "{hall_id}"

@@ -20,11 +20,14 @@ from hall.kiosk import (
     Renderer,
     call_clips,
     count_day,
+    device_setup_context,
     director_context,
+    display_context,
     kiosk_context,
     kiosk_setup_context,
     login_context,
     qr_svg,
+    rating_context,
     speech,
     static_dir,
     tablet_context,
@@ -325,6 +328,11 @@ def every_page(hall: HallConfig, lang: str = ZH) -> list[tuple[str, PageContext]
         ("ticket", ticket_context(hall, state, "A001", lang, MORNING)),
         ("login", login_context([hall], lang, next_url="/halls/kaiyuan/director")),
         ("kiosk_setup", kiosk_setup_context(hall, lang, base_url="http://hall.local")),
+        # --- counter devices ---
+        ("rating", rating_context(hall, state, 1, lang, MORNING)),
+        ("display", display_context(hall, state, 4, lang, MORNING)),
+        ("display", display_context(hall, evening_state(hall), 1, lang, EVENING)),
+        ("device_setup", device_setup_context(hall, "display", 1, lang, base_url="http://h")),
     ]
 
 
@@ -410,7 +418,7 @@ def test_fragment_ids_per_view(hall: HallConfig, renderer: Renderer) -> None:
         "timeline",
     ]
     ticket = renderer.fragments("ticket", ticket_context(hall, state, "A013", ZH, MORNING))
-    assert list(ticket) == ["ticket-status"]
+    assert list(ticket) == ["ticket-status", "ticket-rating"]
     kiosk = renderer.fragments("kiosk", kiosk_context(hall, state, ZH, MORNING))
     assert list(kiosk) == ["kiosk-services"]
 
