@@ -26,7 +26,11 @@
     /* ------------------------------------------------------------------ rating */
 
     var key = new URLSearchParams(window.location.search).get("k");
-    if (key) body.dataset.canRate = "true"; // no key, no rating: the section stays hidden
+    if (key) {
+      body.dataset.canRate = "true"; // no key, no rating: the section stays hidden
+      var langLink = document.querySelector(".lang-link");
+      if (langLink) langLink.href += "&k=" + encodeURIComponent(key); // the key stays
+    }
     var rated = false;
 
     var showRating = function (state) {
