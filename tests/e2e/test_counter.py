@@ -6,6 +6,8 @@ screenshots at each device's size."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -281,6 +283,22 @@ def test_devices_without_their_token_get_the_setup_page(hub: Hub) -> None:
     assert ok.status_code == 200 and 'id="counter-2"' in ok.text
     admin = httpx.get(f"{hub.url}/halls/t/windows/1/rating?token={ADMIN}")
     assert admin.status_code == 200 and 'id="pad-offer"' in admin.text
+
+
+def test_token_window_is_for_pads_and_displays(hub: Hub) -> None:
+    def token(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "hall", "token", "--hall", "t", *args]
+        argv += ["--redis", hub.redis_url, "--config", str(hub.config)]
+        return subprocess.run(argv, capture_output=True, text=True)
+
+    for args, problem in (
+        (("--role", "display", "--window", "9"), "has no window 9"),
+        (("--role", "kiosk", "--window", "1"), "--window is for a rating pad or a counter display"),
+        (("--role", "rating"), "a rating pad needs --window"),
+    ):
+        done = token(*args)
+        assert done.returncode != 0 and problem in done.stderr, (args, done.stderr)
+    assert token("--role", "display", "--window", "3").returncode == 0
 
 
 def test_rating_refusals(hub: Hub, api: Api) -> None:
