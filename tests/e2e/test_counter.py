@@ -257,6 +257,7 @@ def test_display_shows_each_state_in_turn(
     expect(desk).to_have_attribute("data-state", "closed")
     expect(desk.locator(".desk-notice")).to_have_text("暂停服务")
     expect(desk.locator(".desk-person")).to_have_count(0)
+    shoot(screen, screenshots, "display-closed-1280x400-zh")
 
     # The same hall-wide display token still drives the lobby wall.
     wall = new_page(viewport={"width": 1920, "height": 1080})
