@@ -127,7 +127,12 @@ def pin(
 @main.group(invoke_without_command=True)
 @click.option("--hall", "hall_id", default=None)
 @click.option("--role", type=click.Choice(DEVICE_ROLES), default=None)
-@click.option("--window", type=int, default=None, help="The window of a rating pad.")
+@click.option(
+    "--window",
+    type=int,
+    default=None,
+    help="The window of a rating pad (required) or of a counter display (optional).",
+)
 @click.option("--expires", default=None, help="e.g. 365d, 12h; default: until revoked.")
 @redis_option
 @config_option
@@ -152,6 +157,11 @@ def token(
     hall = _hall(_halls(config), hall_id)
     if role == "rating" and (window is None or hall.window(window) is None):
         raise click.UsageError("a rating pad needs --window with one of the hall's windows")
+    if window is not None and role != "rating":
+        if role != "display":
+            raise click.UsageError("--window is for a rating pad or a counter display")
+        if hall.window(window) is None:
+            raise click.UsageError(f"hall {hall_id} has no window {window}")
     ttl = _ttl(expires)
     with redis_for(redis_url, data) as url:
         value = _run(

@@ -85,8 +85,9 @@ def may_view(
     staff: str | None = None,
 ) -> bool:
     """Whether `actor` (None: anonymous) may look at a screen: `page` is its template set
-    (wall, director, tablet, ticket, me), `window` a tablet's window, `staff` whose duty
-    page (`me`: that person only, not even the director)."""
+    (wall, director, kiosk, tablet, ticket, me, rating, display), `window` a tablet's or a
+    counter device's window, `staff` whose duty page (`me`: that person only, not even the
+    director)."""
     if page in PUBLIC_PAGES:
         return True
     if actor is None:
@@ -95,6 +96,10 @@ def may_view(
         return actor.staff is not None and actor.staff == staff and hall.person(staff) is not None
     if page == "kiosk":
         return actor.kind in ("kiosk", "admin")
+    if page == "rating":  # the window's own pad: it rates that window only
+        return actor.kind == "admin" or (actor.kind == "rating" and actor.window == window)
+    if page == "display":  # a hall-wide display token, or one naming this window
+        return actor.kind == "admin" or (actor.kind == "display" and actor.window in (None, window))
     if actor.kind in ("admin", "director"):
         return True
     if page == "tablet" and actor.kind == "clerk":

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from hall.core.errors import Invalid
-from hall.core.model import AwayReason, LeaveKind
+from hall.core.model import LOW_SCORES, RATING_REASONS, AwayReason, LeaveKind, RatingReason
 
 WindowNo = Annotated[int, msgspec.Meta(ge=1, le=999)]
 ClientId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -18,6 +18,16 @@ StaffId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern="^[a-
 TicketNo = Annotated[str, msgspec.Meta(pattern="^[A-Z][0-9]{3,6}$")]
 Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Moment = Annotated[datetime, msgspec.Meta(tz=True)]  # with its offset: never a local guess
+Reasons = Annotated[tuple[RatingReason, ...], msgspec.Meta(max_length=len(RATING_REASONS))]
+
+
+def check_reasons(score: int, reasons: tuple[str, ...]) -> None:
+    """Reasons explain a low rating (1 or 2), each once. Raised as ValueError so msgspec's
+    decoding turns it into a 400 `invalid_field` naming the field."""
+    if reasons and score not in LOW_SCORES:
+        raise ValueError("reasons: only with a score of 1 or 2")
+    if len(set(reasons)) != len(reasons):
+        raise ValueError("reasons: each reason at most once")
 
 
 class Command(
@@ -71,6 +81,10 @@ class RatingGive(Command, frozen=True, tag="rating.give"):
     window: WindowNo
     score: Annotated[int, msgspec.Meta(ge=1, le=5)]
     ticket: TicketNo | None = None  # the ticket rated (a resident's own; a pad: its last)
+    reasons: Reasons = ()  # why, for a score of 1 or 2 only; each reason once
+
+    def __post_init__(self) -> None:
+        check_reasons(self.score, self.reasons)
 
 
 class LeaveRegister(Command, frozen=True, tag="leave.register"):

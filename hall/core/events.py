@@ -190,6 +190,7 @@ class RatingGiven(Event, frozen=True, tag="rating.given", omit_defaults=False):
     staff: str | None
     score: int
     source: Literal["pad", "ticket", "admin"] = "pad"
+    reasons: tuple[str, ...] = ()  # RATING_REASONS codes; absent in logs written before them
 
 
 class HallOpened(Event, frozen=True, tag="hall.opened"):

@@ -13,6 +13,9 @@ PostState = Literal["present", "away", "off", "covering"]
 AwayReason = Literal["break", "meeting", "field", "back_office", "other"]
 AbsenceReason = Literal["break", "meeting", "field", "back_office", "other", "off"]
 LeaveKind = Literal["leave", "outing", "training", "other"]
+# Why a resident rated a service 不满意 or 非常不满意 (好差评): 等候时间长, 态度不好, 业务不熟,
+# 一次没办成, 其他.
+RatingReason = Literal["long_wait", "attitude", "unfamiliar", "not_done", "other"]
 Phase = Literal["closed", "open", "extended"]
 WindowStatus = Literal["closed", "unstaffed", "staffed", "away", "uncovered", "covered", "extended"]
 ServingStatus = Literal["staffed", "covered", "away", "uncovered", "unstaffed"]
@@ -31,6 +34,14 @@ ActorKind = Literal[
 
 AWAY_REASONS: tuple[AwayReason, ...] = ("break", "meeting", "field", "back_office", "other")
 LEAVE_KINDS: tuple[LeaveKind, ...] = ("leave", "outing", "training", "other")
+RATING_REASONS: tuple[RatingReason, ...] = (
+    "long_wait",
+    "attitude",
+    "unfamiliar",
+    "not_done",
+    "other",
+)
+LOW_SCORES = (1, 2)  # 不满意, 非常不满意: the scores that may say why
 RATEABLE_MAX = 100  # finished tickets kept rateable (also bounded by RATING_WITHIN_MAX)
 
 

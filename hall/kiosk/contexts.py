@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from hall.kiosk.counter import DisplayContext, display_context
+from hall.kiosk.devices import DeviceSetupContext, device_setup_context
 from hall.kiosk.director import DirectorContext, director_context
 from hall.kiosk.duty import MeContext, me_context
 from hall.kiosk.kiosk import KioskContext, kiosk_context, ticket_slip
 from hall.kiosk.labels import Text
 from hall.kiosk.login import KioskSetupContext, LoginContext, kiosk_setup_context, login_context
 from hall.kiosk.page import PageInfo, Part
+from hall.kiosk.rating import RatingContext, rating_context
 from hall.kiosk.resident import TicketContext, ticket_context
 from hall.kiosk.tablet import TabletContext, tablet_context
 from hall.kiosk.wall import WallContext, wall_context
@@ -21,10 +24,15 @@ PageContext = (
     | LoginContext
     | KioskSetupContext
     | MeContext
+    | RatingContext
+    | DisplayContext
+    | DeviceSetupContext
 )
 
 __all__ = [
+    "DeviceSetupContext",
     "DirectorContext",
+    "DisplayContext",
     "KioskContext",
     "KioskSetupContext",
     "LoginContext",
@@ -32,15 +40,19 @@ __all__ = [
     "PageContext",
     "PageInfo",
     "Part",
+    "RatingContext",
     "TabletContext",
     "Text",
     "TicketContext",
     "WallContext",
+    "device_setup_context",
     "director_context",
+    "display_context",
     "kiosk_context",
     "kiosk_setup_context",
     "login_context",
     "me_context",
+    "rating_context",
     "tablet_context",
     "ticket_context",
     "ticket_slip",

@@ -19,7 +19,9 @@ from markupsafe import Markup
 from hall.kiosk.contexts import PageContext
 from hall.kiosk.paths import templates_dir
 
-PAGES = ("wall", "tablet", "kiosk", "director", "ticket", "login", "kiosk_setup", "me")
+PAGES: tuple[str, ...] = ("wall", "tablet", "kiosk", "director", "ticket", "login", "kiosk_setup")
+PAGES += ("me",)  # the duty page
+PAGES += ("rating", "display", "device_setup")  # the counter devices
 # The last render per element id: ((template, language, bilingual), values, HTML).
 Memo = dict[str, tuple[tuple[str, str, bool], Mapping[str, Any], str]]
 

@@ -8,11 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from hall.config import HallConfig
+from hall.core.model import Finished
+from hall.i18n import error_catalog
 from hall.kiosk.labels import Labeller, service_name
 from hall.kiosk.page import PageInfo, Part, page_info, plain
 from hall.kiosk.positions import find_ticket, wait_minutes
+from hall.kiosk.rating import Level, Reason, levels, rating_chance, reasons
 from hall.queue.fates import Fate
 from hall.queue.order import Place
 
@@ -30,6 +34,21 @@ class TicketStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class TicketRate:
+    """扫码评价 once the ticket is finished: offered while it may be rated (the page shows it
+    only when its address carries the ticket's key), else why not."""
+
+    state: str  # none | open | rated | late (see `hall.kiosk.rating.RatingChance`)
+    window: int
+    until_ms: int | None
+    url: str  # the resident's rating route
+    ask: str  # 请对 1 号窗口的服务进行评价
+    rated: str
+    late: str
+    levels: tuple[Level, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TicketContext:
     page: PageInfo
     labels: Labeller
@@ -37,9 +56,14 @@ class TicketContext:
     day: str  # the ticket's day, 2026-12-07
     service: str
     status: TicketStatus
+    rate: TicketRate | None = None
+    reasons: tuple[Reason, ...] = ()  # a low rating's picker (page level, not live)
 
     def parts(self) -> tuple[Part, ...]:
-        return (Part("ticket-status", "partials/ticket_status.html", {"status": self.status}),)
+        return (
+            Part("ticket-status", "partials/ticket_status.html", {"status": self.status}),
+            Part("ticket-rating", "partials/ticket_rating.html", {"rate": self.rate}),
+        )
 
 
 def ticket_context(
@@ -54,10 +78,12 @@ def ticket_context(
     today: date | None = None,
     fate: Fate | None = None,
     place: Place | None = None,
+    finished: Finished | None = None,
 ) -> TicketContext:
     """`day`: the ticket's day (None: today's); `today`: the hall's day in `state`; `fate`:
     how the ticket left the queue, if it did today; `place`: where it stands while waiting
-    (`hall.queue.order.place`)."""
+    (`hall.queue.order.place`); `finished`: the core's record of it once finished today
+    (`State.finished`, kept an hour), for its rating."""
     data = plain(state)
     labels = Labeller(lang)
     other_day = day is not None and today is not None and day != today
@@ -73,6 +99,7 @@ def ticket_context(
             title=labels("page.ticket.title", number=number, hall=hall.name),
             view="ticket",
             ws_view=f"ticket-{when}-{number}" if when else f"ticket-{number}",
+            strings=_rating_strings(labels),
         ),
         labels=labels,
         number=number,
@@ -83,6 +110,42 @@ def ticket_context(
         status=_other_day(labels, when)
         if other_day
         else _status(data, ticket, labels, service_minutes, fate, place),
+        rate=None if other_day else _rate(hall, number, when, labels, now, fate, finished),
+        reasons=reasons(labels),
+    )
+
+
+def _rating_strings(labels: Labeller) -> dict[str, str]:
+    """What the page script says after a rating: thanks, or why it was refused."""
+    errors = {f"error.{k}": v for k, v in error_catalog(labels.lang).items()}
+    return {
+        **errors,
+        "rating.thanks": labels("rating.thanks"),
+        "rating.forbidden": labels("rating.forbidden"),
+    }
+
+
+def _rate(
+    hall: HallConfig,
+    number: str,
+    day: str,
+    labels: Labeller,
+    now: datetime,
+    fate: Fate | None,
+    finished: Finished | None,
+) -> TicketRate | None:
+    if fate is None or fate.kind != "ticket.finished":
+        return None
+    chance = rating_chance(hall, finished, now)
+    return TicketRate(
+        state="late" if chance.state == "none" else chance.state,  # no longer kept: an hour on
+        window=fate.window,
+        until_ms=chance.until_ms,
+        url=f"/api/halls/{quote(hall.id)}/tickets/{day}/{quote(number)}/rating",
+        ask=labels("rating.ask_window", window=fate.window),
+        rated=labels("rating.rated"),
+        late=labels("rating.late"),
+        levels=levels(labels),
     )
 
 

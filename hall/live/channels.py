@@ -16,14 +16,17 @@ from hall.kiosk import (
     Renderer,
     average_service_minutes,
     director_context,
+    display_context,
     kiosk_context,
     me_context,
+    rating_context,
     tablet_context,
     ticket_context,
     wall_context,
 )
 from hall.kiosk.contexts import PageContext
 from hall.kiosk.director import SystemAlert
+from hall.kiosk.rating import finished_ticket
 from hall.kiosk.render import Memo
 from hall.live.feed import HallFeed
 from hall.live.outbox import Outbox
@@ -37,16 +40,18 @@ _VIEW = re.compile(
     r"|ticket-(?:([0-9]{4}-[0-9]{2}-[0-9]{2})-)?([A-Z][0-9]{3,6})"
     r"|me-([a-z0-9-]{1,64}))\Z"
 )
+_COUNTER = re.compile(r"\A(rating|display)-([0-9]{1,3})\Z")  # a window's counter devices
 
 
 @dataclass(frozen=True)
 class Screen:
-    """A parsed screen name: `wall`, `director`, `window-N`, `ticket-YYYY-MM-DD-NUMBER` (a
-    ticket of that day), `ticket-NUMBER` (today's) or `me-STAFF` (one person's duty page:
-    its own channel, so nobody's fragments reach another's page)."""
+    """A parsed screen name: `wall`, `director`, `kiosk`, `window-N`,
+    `ticket-YYYY-MM-DD-NUMBER` (a ticket of that day), `ticket-NUMBER` (today's), `me-STAFF`
+    (one person's duty page: its own channel, so nobody's fragments reach another's page),
+    `rating-N` and `display-N` (window N's rating pad and the display above its counter)."""
 
     name: str
-    page: str  # the template set: wall, director, tablet, ticket
+    page: str  # the template set: wall, director, kiosk, tablet, ticket, me, rating, display
     window: int | None = None
     ticket: str | None = None
     day: date | None = None  # a ticket's day; None: today's
@@ -54,6 +59,8 @@ class Screen:
 
     @classmethod
     def parse(cls, name: str) -> Screen | None:
+        if counter := _COUNTER.match(name):
+            return cls(name, counter[1], window=int(counter[2]))
         m = _VIEW.match(name)
         if m is None:
             return None
@@ -100,6 +107,12 @@ def build_context(
     if view.page == "me":
         assert view.staff is not None
         return me_context(hall, state, view.staff, lang, now)
+    if view.page == "rating":
+        assert view.window is not None
+        return rating_context(hall, state, view.window, lang, now, finished=feed.state.finished)
+    if view.page == "display":
+        assert view.window is not None
+        return display_context(hall, state, view.window, lang, now)
     assert view.ticket is not None
     minutes = average_service_minutes(feed.today)
     day = view.day or feed.state.day
@@ -114,6 +127,9 @@ def build_context(
         today=feed.state.day,
         fate=feed.fates.get(view.ticket) if day == feed.state.day else None,
         place=place(feed.state, hall.windows, view.ticket) if day == feed.state.day else None,
+        finished=finished_ticket(feed.state.finished, view.ticket)
+        if day == feed.state.day
+        else None,
     )
 
 

@@ -241,6 +241,7 @@ def rate(
             staff=done.staff,
             score=cmd.score,
             source=source,  # type: ignore[arg-type]
+            reasons=cmd.reasons,
         )
     ]
 

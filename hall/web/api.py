@@ -13,7 +13,7 @@ from starlette.routing import Route
 from hall import metrics
 from hall.core import Actor, Unauthorized, decode_command
 from hall.core.access import check_log_reader
-from hall.core.commands import RatingGive, TicketIssue
+from hall.core.commands import RatingGive, Reasons, TicketIssue, check_reasons
 from hall.core.errors import Forbidden, Invalid, NotFound, Refused
 from hall.core.public import public_state
 from hall.kiosk import slip_for
@@ -96,6 +96,10 @@ class TicketRating(msgspec.Struct, forbid_unknown_fields=True):
     window: Annotated[int, msgspec.Meta(ge=1, le=999)]
     score: Annotated[int, msgspec.Meta(ge=1, le=5)]
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+    reasons: Reasons = ()
+
+    def __post_init__(self) -> None:
+        check_reasons(self.score, self.reasons)
 
 
 async def rate_ticket(request: Request) -> Response:
@@ -114,7 +118,13 @@ async def rate_ticket(request: Request) -> Response:
     if day != hall_day(hub.halls[hall], hub.now()):
         raise Refused("no_ticket", f"ticket {number} of {day} is not today's")
     hub.buckets.take(f"ticket:{hall}:{day}:{number}", hub.monotonic())
-    command = RatingGive(id=rating.id, window=rating.window, score=rating.score, ticket=number)
+    command = RatingGive(
+        id=rating.id,
+        window=rating.window,
+        score=rating.score,
+        ticket=number,
+        reasons=rating.reasons,
+    )
     outcome = await hub.engine.submit(hall, command, Actor("resident", ticket=number))
     return Response(outcome.body, media_type=JSON)
 

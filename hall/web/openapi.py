@@ -12,6 +12,7 @@ import msgspec
 from starlette.routing import BaseRoute, Route
 
 from hall.core import AnyCommand, AnyEvent
+from hall.core.model import RATING_REASONS
 
 _REF = "#/components/schemas/{name}"
 JSON_PREFIXES = ("/api/", "/healthz", "/metrics")
@@ -169,6 +170,13 @@ def _components() -> dict[str, Any]:
             "window": {"type": "integer", "minimum": 1, "maximum": 999},
             "score": {"type": "integer", "minimum": 1, "maximum": 5},
             "id": {"type": "string", "minLength": 1, "maxLength": 128},
+            "reasons": {
+                "type": "array",
+                "items": {"enum": list(RATING_REASONS)},
+                "maxItems": len(RATING_REASONS),
+                "uniqueItems": True,
+                "description": "why, with a score of 1 or 2 only",
+            },
         },
         "additionalProperties": False,
     }

@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from hall.core.access import may_view
 from hall.core.errors import DomainError
-from hall.kiosk import kiosk_setup_context, qr_svg, static_dir
+from hall.kiosk import device_setup_context, kiosk_setup_context, qr_svg, static_dir
 from hall.live.channels import Screen, build_context
 from hall.live.gate import Principal, authenticate
 from hall.schedule import hall_day
@@ -55,6 +55,15 @@ async def _live(
             base = hub.settings.public_url
             setup = kiosk_setup_context(hub.halls[hall], lang_of(request), base_url=base)
             return html(request, hub.renderer.page("kiosk_setup", setup), 401)
+        if view.page in ("rating", "display") and view.window is not None:  # counter devices
+            device = device_setup_context(
+                hub.halls[hall],
+                view.page,  # type: ignore[arg-type]
+                view.window,
+                lang_of(request),
+                base_url=hub.settings.public_url,
+            )
+            return html(request, hub.renderer.page("device_setup", device), 401)
         return to_login(request)
     feed = await hub.live.feed(hall)
     now = hub.now()
@@ -92,6 +101,23 @@ async def me(request: Request) -> Response:
     return await _live(
         request, hub, principal.hall, Screen(f"me-{staff}", "me", staff=staff), principal
     )
+
+
+async def counter_device(request: Request, device: str) -> Response:
+    """A window's rating pad or the display above its counter: device pages with their
+    token in the address (`?token=`), live."""
+    view = Screen.parse(f"{device}-{request.path_params['n']}")
+    if view is None or runtime(request).halls[hall_id(request)].window(view.window or 0) is None:
+        return html(request, "<h1>404</h1>", 404)
+    return await live_page(request, view)
+
+
+async def rating_pad(request: Request) -> Response:
+    return await counter_device(request, "rating")
+
+
+async def window_display(request: Request) -> Response:
+    return await counter_device(request, "display")
 
 
 async def ticket_today(request: Request) -> Response:
@@ -152,6 +178,8 @@ routes = [
     Route("/halls/{hall}/wall", wall),
     Route("/halls/{hall}/director", director),
     Route("/halls/{hall}/windows/{n:int}", window),
+    Route("/halls/{hall}/windows/{n:int}/rating", rating_pad),
+    Route("/halls/{hall}/windows/{n:int}/display", window_display),
     Route("/halls/{hall}/tickets/{number}", ticket_today),
     Route("/halls/{hall}/tickets/{day}/{number}", ticket),
     Route("/halls/{hall}/tickets/{day}/{number}/qr.svg", ticket_qr),

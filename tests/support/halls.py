@@ -38,12 +38,14 @@ def hall_toml(
     b_posts: Mapping[int, str] | None = None,
     staff_name: Callable[[str], str] = lambda staff: f"员工{staff}",
     director: str = "主任",
+    staff_number: Callable[[str], str] | None = None,
     **rules: timedelta | str | int,
 ) -> str:
     """`holidays = "none"` by default: a test hall is open whatever the national calendar
     says, so the tests pass on any date. `shared_b`: b1 is the B-post of windows 1 and 2.
     `b_posts`: window number -> its B-post's staff id, instead of the default `b<n>`
     (e.g. `{2: "a1"}`: a1 is the A-post of window 1 and the B-post of window 2).
+    `staff_number`: each staff id's 工号 (none when not given).
     `rules`: any of RULES, as a timedelta, a duration string or an int."""
     unknown = set(rules) - set(RULES)
     assert not unknown, f"no such rule: {unknown}"
@@ -56,7 +58,9 @@ def hall_toml(
         for n, services in ((1, '["A"]'), (2, '["A", "B"]'), (3, '["B"]'))
     )
     staff = "".join(
-        f'[[staff]]\nid = "{s}"\nname = "{staff_name(s)}"\n\n'
+        f'[[staff]]\nid = "{s}"\nname = "{staff_name(s)}"\n'
+        + (f'number = "{staff_number(s)}"\n' if staff_number else "")
+        + "\n"
         for s in ("a1", "b1", "a2", "b2", "a3", "b3")
     )
     return f"""id = "{hall_id}"

@@ -25,6 +25,21 @@ from hall.core.commands import COMMAND_TYPES, PresenceSet, TicketIssue
         (b'{"type": "ticket.call", "window": "3"}', "invalid_field", "window"),
         (b'{"type": "ticket.call", "window": 0}', "invalid_field", "window"),
         (b'{"type": "rating.give", "window": 1, "score": 6}', "invalid_field", "score"),
+        (
+            b'{"type": "rating.give", "window": 1, "score": 2, "reasons": ["rude"]}',
+            "invalid_field",
+            "reasons[0]",
+        ),
+        (
+            b'{"type": "rating.give", "window": 1, "score": 4, "reasons": ["long_wait"]}',
+            "invalid_field",
+            "reasons: only with a score of 1 or 2",
+        ),
+        (
+            b'{"type": "rating.give", "window": 1, "score": 1, "reasons": ["other", "other"]}',
+            "invalid_field",
+            "reasons: each reason at most once",
+        ),
         (b'{"type": "ticket.issue", "service": "a"}', "invalid_field", "service"),
         (
             b'{"type": "presence.set", "window": 1, "post": "C", "state": "present"}',

@@ -20,12 +20,15 @@ from hall.kiosk import (
     Renderer,
     call_clips,
     count_day,
+    device_setup_context,
     director_context,
+    display_context,
     kiosk_context,
     kiosk_setup_context,
     login_context,
     me_context,
     qr_svg,
+    rating_context,
     speech,
     static_dir,
     tablet_context,
@@ -328,6 +331,11 @@ def every_page(hall: HallConfig, lang: str = ZH) -> list[tuple[str, PageContext]
         ("kiosk_setup", kiosk_setup_context(hall, lang, base_url="http://hall.local")),
         ("me", me_context(hall, state, "liu-wenzhi", lang, MORNING)),
         ("me", me_context(hall, state, "wang-manshu", lang, MORNING)),
+        # --- counter devices ---
+        ("rating", rating_context(hall, state, 1, lang, MORNING)),
+        ("display", display_context(hall, state, 4, lang, MORNING)),
+        ("display", display_context(hall, evening_state(hall), 1, lang, EVENING)),
+        ("device_setup", device_setup_context(hall, "display", 1, lang, base_url="http://h")),
     ]
 
 
@@ -423,7 +431,7 @@ def test_fragment_ids_per_view(hall: HallConfig, renderer: Renderer) -> None:
         "timeline",
     ]
     ticket = renderer.fragments("ticket", ticket_context(hall, state, "A013", ZH, MORNING))
-    assert list(ticket) == ["ticket-status"]
+    assert list(ticket) == ["ticket-status", "ticket-rating"]
     kiosk = renderer.fragments("kiosk", kiosk_context(hall, state, ZH, MORNING))
     assert list(kiosk) == ["kiosk-services"]
 

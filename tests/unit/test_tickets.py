@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from hall.core import DomainError, Refused
+from hall.core import DomainError, Refused, decode_event
+from hall.core.events import RatingGiven
 from hall.core.public import public_state
 from hall.queue.order import Place, ahead_of, place, ticket_number
 from tests.support.halls import make_hall
@@ -185,6 +186,27 @@ def test_rating_goes_to_whoever_served_and_only_once() -> None:
     with pytest.raises(Refused) as err:
         d.do("09:12", "pad1", "rating.give", window=1, score=1)
     assert err.value.code == "already_rated"
+
+
+def test_a_low_rating_carries_its_reasons() -> None:
+    d = opened()
+    issue(d, "09:00", "A")
+    called(d, "09:01", 1)
+    d.do("09:02", "a1", "ticket.finish", window=1)
+    reasons = ["long_wait", "not_done"]
+    (r,) = d.do("09:03", "pad1", "rating.give", window=1, score=2, reasons=reasons)
+    assert (plain(r)["score"], list(plain(r)["reasons"]), plain(r)["staff"]) == (2, reasons, "a1")
+
+
+def test_a_rating_logged_before_reasons_existed_still_decodes() -> None:
+    old = (
+        b'{"type": "rating.given", "hall": "t", "at": "2026-11-30T09:03:00+08:00", "window": 1,'
+        b' "ticket": {"number": "A001", "service": "A", "priority": false, "status": "called",'
+        b' "issued_at": "2026-11-30T09:00:00+08:00", "window": 1, "recalls": 0},'
+        b' "staff": "a1", "score": 5, "source": "pad"}'
+    )
+    event = decode_event(old)
+    assert isinstance(event, RatingGiven) and event.reasons == ()
 
 
 def test_rating_only_within_ten_minutes_of_finishing() -> None:
