@@ -9,6 +9,7 @@ parts = renderer.fragments("wall", ctx)      # {"window-3": "<article id=... hx-
 from hall.kiosk.calls import call_clips, speech
 from hall.kiosk.contexts import (
     DirectorContext,
+    KioskCheckContext,
     KioskContext,
     KioskSetupContext,
     LoginContext,
@@ -17,6 +18,7 @@ from hall.kiosk.contexts import (
     TicketContext,
     WallContext,
     director_context,
+    kiosk_check_context,
     kiosk_context,
     kiosk_setup_context,
     login_context,
@@ -26,15 +28,17 @@ from hall.kiosk.contexts import (
     wall_context,
 )
 from hall.kiosk.counters import DayCounts, average_service_minutes, count_day
-from hall.kiosk.kiosk import slip_for
+from hall.kiosk.kiosk import no_printing
 from hall.kiosk.paths import static_dir, templates_dir
 from hall.kiosk.qr import qr_svg
 from hall.kiosk.render import PAGES, Renderer, make_environment
+from hall.kiosk.slip import slip_for
 
 __all__ = [
     "PAGES",
     "DayCounts",
     "DirectorContext",
+    "KioskCheckContext",
     "KioskContext",
     "KioskSetupContext",
     "LoginContext",
@@ -47,10 +51,12 @@ __all__ = [
     "call_clips",
     "count_day",
     "director_context",
+    "kiosk_check_context",
     "kiosk_context",
     "kiosk_setup_context",
     "login_context",
     "make_environment",
+    "no_printing",
     "qr_svg",
     "slip_for",
     "speech",

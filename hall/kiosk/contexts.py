@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from hall.kiosk.check import KioskCheckContext, kiosk_check_context
 from hall.kiosk.director import DirectorContext, director_context
-from hall.kiosk.kiosk import KioskContext, kiosk_context, ticket_slip
+from hall.kiosk.kiosk import KioskContext, kiosk_context
 from hall.kiosk.labels import Text
 from hall.kiosk.login import KioskSetupContext, LoginContext, kiosk_setup_context, login_context
 from hall.kiosk.page import PageInfo, Part
 from hall.kiosk.resident import TicketContext, ticket_context
+from hall.kiosk.slip import ticket_slip
 from hall.kiosk.tablet import TabletContext, tablet_context
 from hall.kiosk.wall import WallContext, wall_context
 
@@ -19,10 +21,12 @@ PageContext = (
     | TicketContext
     | LoginContext
     | KioskSetupContext
+    | KioskCheckContext
 )
 
 __all__ = [
     "DirectorContext",
+    "KioskCheckContext",
     "KioskContext",
     "KioskSetupContext",
     "LoginContext",
@@ -34,6 +38,7 @@ __all__ = [
     "TicketContext",
     "WallContext",
     "director_context",
+    "kiosk_check_context",
     "kiosk_context",
     "kiosk_setup_context",
     "login_context",

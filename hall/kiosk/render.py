@@ -19,7 +19,7 @@ from markupsafe import Markup
 from hall.kiosk.contexts import PageContext
 from hall.kiosk.paths import templates_dir
 
-PAGES = ("wall", "tablet", "kiosk", "director", "ticket", "login", "kiosk_setup")
+PAGES = ("wall", "tablet", "kiosk", "director", "ticket", "login", "kiosk_setup", "kiosk_check")
 # The last render per element id: ((template, language, bilingual), values, HTML).
 Memo = dict[str, tuple[tuple[str, str, bool], Mapping[str, Any], str]]
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -37,11 +37,15 @@ def hall_toml(
     shared_b: bool = False,
     staff_name: Callable[[str], str] = lambda staff: f"员工{staff}",
     director: str = "主任",
+    service_extra: Mapping[str, str] | None = None,
     **rules: timedelta | str | int,
 ) -> str:
     """`holidays = "none"` by default: a test hall is open whatever the national calendar
     says, so the tests pass on any date. `shared_b`: b1 is the B-post of windows 1 and 2.
-    `rules`: any of RULES, as a timedelta, a duration string or an int."""
+    `service_extra`: TOML added to service A's or B's table (`name_en`, `covers`, its
+    `[[services.notices]]`). `rules`: any of RULES, as a timedelta, a duration string or an
+    int."""
+    extra = service_extra or {}
     unknown = set(rules) - set(RULES)
     assert not unknown, f"no such rule: {unknown}"
     rule_lines = "".join(f"{key} = {_value(value)}\n" for key, value in rules.items())
@@ -70,11 +74,11 @@ sessions = [{", ".join(f'"{s}"' for s in sessions)}]
 [[services]]
 code = "A"
 name = "甲"
-
+{extra.get("A", "")}
 [[services]]
 code = "B"
 name = "乙"
-
+{extra.get("B", "")}
 {windows}{staff}[[staff]]
 id = "boss"
 name = "{director}"
