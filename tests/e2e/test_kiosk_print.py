@@ -122,6 +122,15 @@ def test_a_ticket_prints_on_one_80mm_page_with_its_qr_code(
     expect(status).to_have_text("请取走号票，留意叫号")
     assert page.evaluate("window.__prints") == 2
     expect(card.locator('[data-slot="ahead"]')).to_have_text("前面还有 1 人")
+    expect(card.locator('[data-slot="priority"]')).to_be_hidden()
+
+    # A priority ticket (elderly, disabled, pregnant) is called first and says so on paper.
+    page.locator("[data-kiosk-done]").click()
+    page.locator(".priority-toggle").click()
+    assert issue(page, "A")["priority"] is True
+    expect(status).to_have_text("请取走号票，留意叫号")
+    expect(page.locator('#print-slip [data-slot="priority"]')).to_have_text("优先")
+    expect(page.locator('#print-slip [data-slot="ahead"]')).to_have_text("下一位就是您，请留意叫号")
 
 
 def test_no_window_serving_is_said_plainly(
