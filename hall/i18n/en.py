@@ -367,4 +367,74 @@ STRINGS: Final[dict[str, str]] = {
     "rating.rated": "You have rated this visit. Thank you!",
     "rating.late": "The time to rate this visit has passed",
     "rating.forbidden": "This link cannot rate; scan the QR code on your ticket",
+    # --- kiosk ---
+    "page.kiosk_check.title": "Kiosk check · {hall}",
+    "kiosk.none": "No window serving now",
+    "kiosk.no_window": "No window is serving this right now",
+    "kiosk.no_window_note": "You will be called in turn once a window opens: watch {windows}",
+    "kiosk.printing": "Printing your ticket…",
+    "kiosk.on_screen": "Scan the code with your phone to follow your place",
+    "kiosk.priority_mark": "Priority",
+    "kiosk.notice_button": "Materials list",
+    "kiosk.notice_pick": "Choose the list to print",
+    "kiosk.notice_printing": "Printing the list…",
+    "kiosk.notice_take": "Please take the list and come back with everything on it",
+    "kiosk.back": "Back",
+    "notice.title": "One-time notice",
+    "notice.item": "Item",
+    "notice.basis": "Legal basis",
+    "notice.conditions": "Conditions",
+    "notice.materials": "Materials",
+    "notice.procedure": "Procedure",
+    "notice.time_limit": "Time limit",
+    "notice.fee": "Fee",
+    "notice.contact": "Contact",
+    "check.heading": "Kiosk check",
+    "check.intro": (
+        "This page checks that this kiosk prints tickets without asking, plays sound "
+        "without a tap, and that the QR codes on its tickets lead to an address "
+        "residents' phones can open."
+    ),
+    "check.print": "Silent printing",
+    "check.sound": "Sound without a tap",
+    "check.public": "QR code address",
+    "check.running": "Checking…",
+    "check.ok": "OK",
+    "check.fix": "To fix",
+    "check.print_ok": (
+        "Printing showed no dialog: it went straight to the default printer ({ms} ms). A "
+        "test slip should have come out; if none did, check that the default printer is "
+        "the 80 mm receipt printer."
+    ),
+    "check.print_dialog": (
+        "Printing showed a dialog (waited {ms} ms): tickets will not print by themselves. "
+        "Start Chromium with the command below (it needs --kiosk-printing) and make the "
+        "80 mm receipt printer the default printer."
+    ),
+    "check.print_error": "Could not print ({error}): check the browser and the printer.",
+    "check.sound_ok": (
+        "Sound plays without a tap: you should have heard a chime. If not, check the "
+        "speakers and the system volume."
+    ),
+    "check.sound_blocked": (
+        "The browser does not play sound without a tap. Add "
+        "--autoplay-policy=no-user-gesture-required to the start command."
+    ),
+    "check.sound_error": "The chime could not play ({error}): check the audio device.",
+    "check.public_ok": (
+        "Ticket QR codes lead to {url}. Open this address on a phone to make sure it works."
+    ),
+    "check.public_local": (
+        "Ticket QR codes lead to {url}, which residents' phones cannot open. On the "
+        "server, set HALL_PUBLIC_URL to an address phones reach (e.g. "
+        "https://hall.example.cn) and restart hall."
+    ),
+    "check.public_invalid": (
+        "HALL_PUBLIC_URL ({url}) is not a valid http or https address. Correct it and restart hall."
+    ),
+    "check.command": "The kiosk browser's start command (TOKEN is this kiosk's token):",
+    "check.again": "Check again",
+    "check.back": "Back to tickets",
+    "check.test_slip": "Test slip",
+    "check.test_note": "This kiosk prints by itself",
 }

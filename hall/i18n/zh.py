@@ -364,4 +364,67 @@ STRINGS: Final[dict[str, str]] = {
     "rating.rated": "您已评价，感谢您的反馈",
     "rating.late": "评价时间已过",
     "rating.forbidden": "此链接不能评价，请扫描号票上的二维码",
+    # --- kiosk ---
+    "page.kiosk_check.title": "取号机自检 · {hall}",
+    "kiosk.none": "现在没有窗口办理",
+    "kiosk.no_window": "现在没有窗口办理此事项",
+    "kiosk.no_window_note": "有窗口开始办理后按顺序叫号，请留意 {windows}",
+    "kiosk.printing": "正在打印号票…",
+    "kiosk.on_screen": "请用手机扫描二维码，随时查看排队进度",
+    "kiosk.priority_mark": "优先",
+    "kiosk.notice_button": "一次性告知单",
+    "kiosk.notice_pick": "请选择要打印的告知单",
+    "kiosk.notice_printing": "正在打印告知单…",
+    "kiosk.notice_take": "请取走告知单，备齐材料后再来办理",
+    "kiosk.back": "返回",
+    "notice.title": "一次性告知单",
+    "notice.item": "项目名称",
+    "notice.basis": "法定依据",
+    "notice.conditions": "申请条件",
+    "notice.materials": "申报材料",
+    "notice.procedure": "办理程序",
+    "notice.time_limit": "承诺时限",
+    "notice.fee": "收费标准",
+    "notice.contact": "联系方式",
+    "check.heading": "取号机自检",
+    "check.intro": (
+        "本页检查这台取号机能否不经确认直接打印号票、不经点击播放声音，"
+        "以及号票上的二维码是否指向居民手机能打开的地址。"
+    ),
+    "check.print": "直接打印",
+    "check.sound": "自动播放声音",
+    "check.public": "二维码地址",
+    "check.running": "检查中…",
+    "check.ok": "正常",
+    "check.fix": "需处理",
+    "check.print_ok": (
+        "打印没有弹出对话框，已直接交给默认打印机（用时 {ms} 毫秒）。"
+        "打印机应已出了一张测试小票；没有出纸时，请检查默认打印机是不是 80 毫米小票打印机。"
+    ),
+    "check.print_dialog": (
+        "打印时弹出了对话框（等了 {ms} 毫秒）：号票不会自动打印。"
+        "请用下面的命令启动 Chromium（须含 --kiosk-printing），"
+        "并把 80 毫米小票打印机设为默认打印机。"
+    ),
+    "check.print_error": "无法打印（{error}）：请检查浏览器和打印机。",
+    "check.sound_ok": "声音可以自动播放：应已听到一声提示音。听不到时请检查音箱和系统音量。",
+    "check.sound_blocked": (
+        "浏览器不允许未经点击播放声音。"
+        "请在启动命令中加上 --autoplay-policy=no-user-gesture-required。"
+    ),
+    "check.sound_error": "无法播放提示音（{error}）：请检查音频设备。",
+    "check.public_ok": "号票二维码指向 {url}。请用手机打开此地址，确认可以访问。",
+    "check.public_local": (
+        "号票二维码指向 {url}，居民的手机打不开这个地址。"
+        "请在服务器上把 HALL_PUBLIC_URL 设为手机能访问的地址"
+        "（例如 https://hall.example.cn），然后重启 hall。"
+    ),
+    "check.public_invalid": (
+        "HALL_PUBLIC_URL（{url}）不是有效的 http 或 https 地址。请改正后重启 hall。"
+    ),
+    "check.command": "取号机浏览器的启动命令（TOKEN 换成本机的取号机令牌）：",
+    "check.again": "重新检查",
+    "check.back": "返回取号",
+    "check.test_slip": "测试小票",
+    "check.test_note": "取号机可以直接打印",
 }

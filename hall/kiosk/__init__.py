@@ -11,6 +11,7 @@ from hall.kiosk.contexts import (
     DeviceSetupContext,
     DirectorContext,
     DisplayContext,
+    KioskCheckContext,
     KioskContext,
     KioskSetupContext,
     LoginContext,
@@ -23,6 +24,7 @@ from hall.kiosk.contexts import (
     device_setup_context,
     director_context,
     display_context,
+    kiosk_check_context,
     kiosk_context,
     kiosk_setup_context,
     login_context,
@@ -35,10 +37,11 @@ from hall.kiosk.contexts import (
 )
 from hall.kiosk.counters import DayCounts, average_service_minutes, count_day
 from hall.kiosk.duty import home_path
-from hall.kiosk.kiosk import slip_for
+from hall.kiosk.kiosk import no_printing
 from hall.kiosk.paths import static_dir, templates_dir
 from hall.kiosk.qr import qr_svg
 from hall.kiosk.render import PAGES, Renderer, make_environment
+from hall.kiosk.slip import slip_for
 
 __all__ = [
     "PAGES",
@@ -46,6 +49,7 @@ __all__ = [
     "DeviceSetupContext",
     "DirectorContext",
     "DisplayContext",
+    "KioskCheckContext",
     "KioskContext",
     "KioskSetupContext",
     "LoginContext",
@@ -63,11 +67,13 @@ __all__ = [
     "director_context",
     "display_context",
     "home_path",
+    "kiosk_check_context",
     "kiosk_context",
     "kiosk_setup_context",
     "login_context",
     "make_environment",
     "me_context",
+    "no_printing",
     "qr_svg",
     "rating_context",
     "slip_for",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from hall.kiosk.check import KioskCheckContext, kiosk_check_context
 from hall.kiosk.counter import DisplayContext, display_context
 from hall.kiosk.devices import DeviceSetupContext, device_setup_context
 from hall.kiosk.director import DirectorContext, director_context
 from hall.kiosk.duty import MeContext, me_context
-from hall.kiosk.kiosk import KioskContext, kiosk_context, ticket_slip
+from hall.kiosk.kiosk import KioskContext, kiosk_context
 from hall.kiosk.labels import Text
 from hall.kiosk.login import KioskSetupContext, LoginContext, kiosk_setup_context, login_context
 from hall.kiosk.page import PageInfo, Part
 from hall.kiosk.rating import RatingContext, rating_context
 from hall.kiosk.resident import TicketContext, ticket_context
+from hall.kiosk.slip import ticket_slip
 from hall.kiosk.tablet import TabletContext, tablet_context
 from hall.kiosk.wall import WallContext, wall_context
 
@@ -27,12 +29,14 @@ PageContext = (
     | RatingContext
     | DisplayContext
     | DeviceSetupContext
+    | KioskCheckContext
 )
 
 __all__ = [
     "DeviceSetupContext",
     "DirectorContext",
     "DisplayContext",
+    "KioskCheckContext",
     "KioskContext",
     "KioskSetupContext",
     "LoginContext",
@@ -48,6 +52,7 @@ __all__ = [
     "device_setup_context",
     "director_context",
     "display_context",
+    "kiosk_check_context",
     "kiosk_context",
     "kiosk_setup_context",
     "login_context",

@@ -1,34 +1,38 @@
-"""The ticket kiosk: one button per service, then the issued ticket (filled in by the page
-script from the slip, `ticket_view` in the `ticket.issue` answer)."""
+"""The ticket kiosk: one button per service (what it covers, its windows, how many wait at
+the windows serving it now), then the issued ticket, shown and printed by the page script
+from the slip (`hall.kiosk.slip`, `ticket_view` in the `ticket.issue` answer)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
-from hall.config import HallConfig
-from hall.core.model import State
-from hall.core.public import public_state
+from hall.config import HallConfig, Service
 from hall.i18n import error_catalog
 from hall.kiosk.hours import hours_today
 from hall.kiosk.labels import Labeller
+from hall.kiosk.notices import NoticeSheet, notice_sheets
 from hall.kiosk.page import PageInfo, Part, page_info, plain
-from hall.kiosk.positions import find_ticket, wait_minutes
-from hall.kiosk.times import epoch_ms, hhmm, parse_at
-from hall.queue.order import Place, place
+from hall.kiosk.positions import serving_windows
+from hall.kiosk.times import epoch_ms
 from hall.schedule import hall_day, next_opening
+
+if TYPE_CHECKING:
+    from hall.kiosk.contexts import PageContext
 
 
 @dataclass(frozen=True, slots=True)
 class ServiceButton:
     code: str
-    name: str
-    windows: str  # 1 号窗口办理
-    waiting: int
-    waiting_label: str
+    name: str  # in the page's language (the hall file's `name_en` on the English kiosk)
+    covers: str  # what it covers, from the hall file ("" when not given)
+    windows: str  # 1、2 号窗口办理
+    serving: bool  # a window that serves it can call a ticket now
+    waiting: int  # residents a ticket taken now has ahead (0 when no window serves it)
+    waiting_label: str  # 等候 3 人, or 现在没有窗口办理
+    notices: int  # its one-time notices (一次性告知单) the kiosk prints
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +44,10 @@ class KioskContext:
     # page script turns to the closed screen then
     closed_note: str  # when tickets are issued again
     services: tuple[ServiceButton, ...]
-    auto_print: bool  # print the ticket at once (a kiosk browser with silent printing)
+    auto_print: bool  # print each ticket at once (the default; `?print=0`: a kiosk without
+    # printer shows the ticket and its QR code on screen only)
+    hall_name: str  # in the page's language
+    notices: tuple[NoticeSheet, ...]  # page-level (hall file text): printed on request
 
     def parts(self) -> tuple[Part, ...]:
         return (Part("kiosk-services", "partials/kiosk_services.html", {"kiosk": self}),)
@@ -52,7 +59,7 @@ def kiosk_context(
     lang: str,
     now: datetime,
     *,
-    auto_print: bool = False,
+    auto_print: bool = True,
 ) -> KioskContext:
     """The kiosk's buttons, live: the same for every kiosk of the hall (each page carries
     its own device token, given to the renderer, never in a fragment)."""
@@ -73,7 +80,7 @@ def kiosk_context(
             hall,
             lang,
             now,
-            title=labels("page.kiosk.title", hall=hall.name),
+            title=labels("page.kiosk.title", hall=hall.label(labels.lang)),
             view="kiosk",
             ws_view="kiosk",
             strings=_script_strings(labels),
@@ -82,27 +89,49 @@ def kiosk_context(
         issuing=issuing,
         issue_until_ms=epoch_ms(cutoff),
         closed_note=note,
-        services=tuple(_service(hall, data, s.code, s.name, labels) for s in hall.services),
+        services=tuple(_service(hall, data, s, labels) for s in hall.services),
         auto_print=auto_print,
+        hall_name=hall.label(labels.lang),
+        notices=notice_sheets(hall, labels),
     )
+
+
+def no_printing(ctx: PageContext) -> PageContext:
+    """A kiosk without printer (`?print=0`): the ticket and its QR code on screen only; the
+    language link keeps the option."""
+    if not isinstance(ctx, KioskContext):
+        return ctx
+    page = replace(ctx.page, lang_href=f"{ctx.page.lang_href}&print=0")
+    return replace(ctx, auto_print=False, page=page)
 
 
 def _service(
-    hall: HallConfig, state: Mapping[str, Any], code: str, name: str, labels: Labeller
+    hall: HallConfig, state: Mapping[str, Any], service: Service, labels: Labeller
 ) -> ServiceButton:
-    numbers = [w.number for w in hall.windows if code in w.services]
-    waiting = sum(
-        1
-        for t in state.get("queue", [])
-        if t.get("service") == code and t.get("status") == "waiting"
-    )
-    listed = labels("list.sep").join(str(n) for n in numbers)
+    """A ticket taken now waits behind everyone its window calls first (`waiting` of the
+    public state): the fewest at a window serving it now; no count when none serves it."""
+    mine = [w for w in hall.windows if service.code in w.services]
+    serving = serving_windows(state)
+    waiting = [
+        int(w.get("waiting", 0))
+        for w in state.get("windows", [])
+        if w.get("number") in serving and service.code in w.get("services", ())
+    ]
+    ahead = min(waiting, default=0)
+    listed = labels("list.sep").join(str(w.number) for w in mine)
+    at = labels("window.label", number=listed) if len(mine) == 1 else ""
+    covers = service.covers_en if labels.lang == "en" and service.covers_en else service.covers
     return ServiceButton(
-        code=code,
-        name=name,
-        windows=labels("kiosk.windows", windows=labels("wall.extended_windows", numbers=listed)),
-        waiting=waiting,
-        waiting_label=labels("tile.waiting", count=waiting),
+        code=service.code,
+        name=service.label(labels.lang),
+        covers=covers,
+        windows=labels(
+            "kiosk.windows", windows=at or labels("wall.extended_windows", numbers=listed)
+        ),
+        serving=bool(waiting),
+        waiting=ahead,
+        waiting_label=labels("tile.waiting", count=ahead) if waiting else labels("kiosk.none"),
+        notices=len(service.notices),
     )
 
 
@@ -110,68 +139,8 @@ def _script_strings(labels: Labeller) -> dict[str, str]:
     """Errors for toasts, and the patterns the script fills for the ticket card."""
     errors = {f"error.{k}": v for k, v in error_catalog(labels.lang).items()}
     keys: tuple[str, ...] = ("kiosk.ahead", "kiosk.wait", "kiosk.go_windows", "kiosk.issued_at")
-    keys += ("ticket.next",)
-    keys += ("window.label", "list.sep", "kiosk.issuing")
+    keys += ("ticket.next", "kiosk.no_window", "kiosk.no_window_note")
+    keys += ("kiosk.printing", "kiosk.take_ticket", "kiosk.on_screen", "kiosk.notice_printing")
+    keys += ("kiosk.notice_take", "kiosk.priority_mark", "window.label", "list.sep")
+    keys += ("kiosk.issuing",)
     return {**errors, **{k: labels(k) for k in keys}}  # unformatted: "前面还有 {ahead} 人"
-
-
-def ticket_slip(
-    hall: HallConfig,
-    state: Mapping[str, Any],
-    number: str,
-    place: Place,
-    now: datetime,
-    *,
-    base_url: str = "",
-    key: str = "",
-    service_minutes: float | None = None,
-) -> dict[str, Any]:
-    """What the kiosk prints for a ticket just issued: the `ticket.issue` answer carries it
-    as `ticket_view` beside `events`. `place` is where the ticket stands
-    (`hall.queue.order.place`); `base_url` (the hall's public address, "http://hall.local")
-    makes the QR code's link absolute; `key` is the ticket's key, which the link carries
-    (the resident follows and rates their ticket with it); `service_minutes` is today's
-    average (see `hall.kiosk.counters`), a default is used without it. KeyError when
-    `number` is not in the queue."""
-    data = plain(state)
-    ticket = find_ticket(data, number)
-    if ticket is None:
-        raise KeyError(f"ticket {number} is not in the queue")
-    windows, ahead = list(place.windows), place.ahead
-    day = parse_at(ticket.get("issued_at")) or now
-    path = f"/halls/{quote(hall.id)}/tickets/{day.astimezone(hall.tz).date()}/{quote(number)}"
-    query = f"?k={quote(key)}" if key else ""
-    url = base_url.rstrip("/") + path + query
-    service = hall.service(str(ticket.get("service")))
-    return {
-        "number": number,
-        "service": ticket.get("service"),
-        "service_name": service.name if service else ticket.get("service"),
-        "priority": bool(ticket.get("priority")),
-        "issued_at": hhmm(hall, parse_at(ticket.get("issued_at"))) or hhmm(hall, now),
-        "ahead": ahead,
-        "wait_minutes": wait_minutes(data, windows, ahead, service_minutes),
-        "windows": windows,
-        "url": url,
-        # The QR image is its own request (segno takes ~4 ms): the issue command stays fast.
-        "qr_url": f"{path}/qr.svg{query}",
-    }
-
-
-def slip_for(
-    hall: HallConfig,
-    state: State,
-    version: str,
-    number: str,
-    now: datetime,
-    *,
-    base_url: str,
-    key: str,
-) -> dict[str, Any] | None:
-    """The slip of a ticket just issued, from the hall's state (None once it is no longer
-    waiting: called already by the time we look)."""
-    where = place(state, hall.windows, number)
-    if where is None:
-        return None
-    public = public_state(hall, state, now, version, detail=False)
-    return ticket_slip(hall, public, number, where, now, base_url=base_url, key=key)

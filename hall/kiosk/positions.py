@@ -8,7 +8,17 @@ from collections.abc import Mapping
 from typing import Any
 
 DEFAULT_SERVICE_MINUTES = 8.0  # used until today has finished tickets to average
-_ATTENDED = ("staffed", "covered", "extended")
+_SERVES = ("staffed", "covered")  # who can call a ticket now: the A-post, or B covering
+
+
+def serving_windows(state: Mapping[str, Any]) -> frozenset[int]:
+    """The windows that can call a ticket now: open (or extended) with their A-post present
+    or B covering. An away, uncovered or unstaffed window calls nobody until someone is back."""
+    return frozenset(
+        int(w["number"])
+        for w in state.get("windows", [])
+        if w.get("status") != "closed" and w.get("serving_status", w.get("status")) in _SERVES
+    )
 
 
 def find_ticket(state: Mapping[str, Any], number: str) -> Mapping[str, Any] | None:
@@ -22,11 +32,8 @@ def find_ticket(state: Mapping[str, Any], number: str) -> Mapping[str, Any] | No
 def wait_minutes(
     state: Mapping[str, Any], windows: list[int], ahead: int, service_minutes: float | None
 ) -> int:
-    """Residents ahead times the average service time, shared by the attended windows."""
+    """Residents ahead times the average service time, shared by those of `windows` that
+    serve now (counted as one when none does)."""
     per = service_minutes if service_minutes and service_minutes > 0 else DEFAULT_SERVICE_MINUTES
-    attended = sum(
-        1
-        for w in state.get("windows", [])
-        if w.get("number") in windows and w.get("status") in _ATTENDED
-    )
+    attended = len(serving_windows(state) & set(windows))
     return math.ceil(ahead * per / max(1, attended))

@@ -20,6 +20,7 @@ from hall.kiosk.contexts import PageContext
 from hall.kiosk.paths import templates_dir
 
 PAGES: tuple[str, ...] = ("wall", "tablet", "kiosk", "director", "ticket", "login", "kiosk_setup")
+PAGES += ("kiosk_check",)  # the kiosk's self-check
 PAGES += ("me",)  # the duty page
 PAGES += ("rating", "display", "device_setup")  # the counter devices
 # The last render per element id: ((template, language, bilingual), values, HTML).

@@ -114,10 +114,24 @@ class Place(NamedTuple):
 def place(state: State, windows: tuple[Window, ...], number: str) -> Place | None:
     """None when the ticket is not waiting. The one rule of "people ahead": the screens (the
     kiosk's slip, the resident's page) show what this says."""
+    at = lines(state, windows, number)
+    if at is None:
+        return None
+    return Place(min(at.values(), default=0), tuple(at))
+
+
+def lines(state: State, windows: tuple[Window, ...], number: str) -> dict[int, int] | None:
+    """Where a waiting ticket stands in the line of each window that may call it: window
+    number -> residents that window calls first (None when the ticket is not waiting). The
+    kiosk counts only the windows that can call it now."""
     ticket = next((t for t in state.tickets if t.number == number), None)
     if ticket is None or ticket.status != "waiting":
         return None
     mine = callers(windows, ticket)
-    lines = [eligible(state, w) for w in windows if w.number in mine]
-    positions = [line.index(ticket) for line in lines if ticket in line]
-    return Place(min(positions, default=0), tuple(mine))
+    out: dict[int, int] = {}
+    for w in windows:
+        if w.number in mine:
+            line = eligible(state, w)
+            if ticket in line:
+                out[w.number] = line.index(ticket)
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -12,8 +13,16 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hall.core.access import may_view
-from hall.core.errors import DomainError
-from hall.kiosk import device_setup_context, kiosk_setup_context, qr_svg, static_dir
+from hall.core.errors import DomainError, Invalid
+from hall.kiosk import (
+    device_setup_context,
+    kiosk_check_context,
+    kiosk_setup_context,
+    no_printing,
+    qr_svg,
+    static_dir,
+)
+from hall.kiosk.contexts import PageContext
 from hall.live.channels import Screen, build_context
 from hall.live.gate import Principal, authenticate
 from hall.schedule import hall_day
@@ -37,24 +46,43 @@ def to_login(request: Request) -> Response:
     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
 
-async def live_page(request: Request, view: Screen) -> Response:
-    hub = runtime(request)
-    hall = hall_id(request)
+async def holder(request: Request, hub: Runtime, hall: str) -> Principal | None:
     principal = await who(request, hub)
     if principal is not None and principal.hall not in (None, hall):
-        principal = None  # a token of another hall is no token here
-    return await _live(request, hub, hall, view, principal)
+        return None  # a token of another hall is no token here
+    return principal
+
+
+def kiosk_setup(request: Request, hub: Runtime, hall: str) -> Response:
+    """A kiosk page without a kiosk token: a device has no one to log in, say how to set
+    it up."""
+    base = hub.settings.public_url
+    setup = kiosk_setup_context(hub.halls[hall], lang_of(request), base_url=base)
+    return html(request, hub.renderer.page("kiosk_setup", setup), 401)
+
+
+async def live_page(
+    request: Request, view: Screen, adjust: Callable[[PageContext], PageContext] | None = None
+) -> Response:
+    """`adjust`: the page's own options (not its live parts), e.g. a kiosk without printer."""
+    hub = runtime(request)
+    hall = hall_id(request)
+    principal = await holder(request, hub, hall)
+    return await _live(request, hub, hall, view, principal, adjust)
 
 
 async def _live(
-    request: Request, hub: Runtime, hall: str, view: Screen, principal: Principal | None
+    request: Request,
+    hub: Runtime,
+    hall: str,
+    view: Screen,
+    principal: Principal | None,
+    adjust: Callable[[PageContext], PageContext] | None = None,
 ) -> Response:
     actor = principal.actor if principal else None
     if not may_view(hub.halls[hall], view.page, view.window, actor, view.staff):
-        if view.page == "kiosk":  # a device: no one to log in, say how to set it up
-            base = hub.settings.public_url
-            setup = kiosk_setup_context(hub.halls[hall], lang_of(request), base_url=base)
-            return html(request, hub.renderer.page("kiosk_setup", setup), 401)
+        if view.page == "kiosk":
+            return kiosk_setup(request, hub, hall)
         if view.page in ("rating", "display") and view.window is not None:  # counter devices
             device = device_setup_context(
                 hub.halls[hall],
@@ -70,6 +98,8 @@ async def _live(
     lang = lang_of(request)
     viewer = principal.actor.staff if principal else None
     ctx = build_context(view, feed, lang, now, viewer, hub.channels.system(hall))
+    if adjust is not None:
+        ctx = adjust(ctx)
     token = request.query_params.get("token", "")
     csrf = principal.csrf or "" if principal else ""
     page = hub.renderer.page(view.page, ctx, csrf=csrf, ws_token=token, viewer=viewer or "")
@@ -142,8 +172,32 @@ async def ticket(request: Request) -> Response:
 
 async def kiosk(request: Request) -> Response:
     """The ticket kiosk: a device page with its token in the address, live (it opens and
-    closes with the hall by itself)."""
-    return await live_page(request, Screen("kiosk", "kiosk"))
+    closes with the hall by itself). It prints each ticket unless `print=0` (a kiosk without
+    printer); `check=1` is its self-check page."""
+    hall_id(request)  # 404 for an unknown hall comes first
+    check, printing = (request.query_params.get(k) for k in ("check", "print"))
+    if check not in (None, "1"):
+        raise Invalid("invalid_field", f"check: 1 or absent, not {check!r}")
+    if printing not in (None, "0", "1"):
+        raise Invalid("invalid_field", f"print: 0 or 1, not {printing!r}")
+    if check:
+        return await kiosk_check(request)
+    view = Screen("kiosk", "kiosk")
+    return await live_page(request, view, adjust=no_printing if printing == "0" else None)
+
+
+async def kiosk_check(request: Request) -> Response:
+    """The kiosk's self-check, in the kiosk's own browser: silent printing and sound are
+    measured by the page; the public address (the tickets' QR codes) is judged here."""
+    hub = runtime(request)
+    hall = hall_id(request)
+    principal = await holder(request, hub, hall)
+    if not may_view(hub.halls[hall], "kiosk", None, principal.actor if principal else None):
+        return kiosk_setup(request, hub, hall)
+    url = hub.settings.public_url
+    ctx = kiosk_check_context(hub.halls[hall], lang_of(request), hub.now(), public_url=url)
+    token = request.query_params.get("token", "")
+    return html(request, hub.renderer.page("kiosk_check", ctx, ws_token=token))
 
 
 async def ticket_qr(request: Request) -> Response:

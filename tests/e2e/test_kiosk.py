@@ -19,7 +19,9 @@ pytestmark = pytest.mark.e2e
 Api = Callable[..., dict[str, Any]]
 
 
-def test_kiosk_issues_a_ticket_with_a_qr_code(page: Page, hub: Hub) -> None:
+def test_kiosk_issues_a_ticket_with_a_qr_code(page: Page, hub: Hub, api: Api) -> None:
+    api(type="presence.set", window=1, post="A", state="present")
+    api(type="presence.set", window=2, post="A", state="present")
     token = device_token(hub, "kiosk")
     assert token
     page.goto(f"{hub.url}/halls/t/kiosk?token={token}")

@@ -164,6 +164,7 @@ def rendered(hub: Hub) -> list[tuple[str, str]]:
     pages = ["/halls/t/wall", "/halls/t/kiosk", "/login", "/login?next=/halls/t/director"]
     pages += [f"/halls/t/windows/{n}?token={ADMIN}" for n in (1, 2, 3)]
     pages += [f"/halls/t/director?token={ADMIN}", f"/halls/t/kiosk?token={ADMIN}"]
+    pages += [f"/halls/t/kiosk?token={ADMIN}&check=1"]  # the kiosk's self-check
     pages += [f"/halls/t/tickets/{n}" for n in [*tickets, number["number"]]]
     with httpx.Client(base_url=hub.url, timeout=10, follow_redirects=True) as c:
         for lang in ("zh", "en"):
@@ -204,6 +205,7 @@ def test_every_name_was_rendered_somewhere(rendered: list[tuple[str, str]]) -> N
     assert "QNa1Q" in by_page[f"GET /halls/t/windows/1?token={ADMIN} (zh)"]
     assert "QSAQ" in by_page[f"GET /halls/t/kiosk?token={ADMIN} (en)"]
     assert "QHALLQ" in by_page["GET /halls/t/kiosk (zh)"]  # the 401 set-up page
+    assert "QHALLQ" in by_page[f"GET /halls/t/kiosk?token={ADMIN}&check=1 (zh)"]
     assert "QTb3Q" in by_page["GET /login (en)"]
     # escaped, not dropped: the payload's text is there in an escaped form
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in by_page["GET /halls/t/wall (zh)"]

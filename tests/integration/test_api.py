@@ -255,7 +255,14 @@ def test_kiosk_issue_returns_what_the_ticket_prints(hub: Hub) -> None:
         second = command(c, {"type": "ticket.issue", "service": "A"}).json()
     view = second["ticket_view"]
     assert first["ticket_view"]["ahead"] == 0
-    assert (view["number"], view["ahead"], view["windows"]) == ("A002", 1, [1, 2])
+    # Nobody serves A yet: no window calls it now, no wait is promised.
+    assert (view["number"], view["ahead"], view["windows"]) == ("A002", 1, [])
+    assert (view["all_windows"], view["wait_minutes"]) == ([1, 2], None)
+    with hub.client() as admin:
+        command(admin, {"type": "presence.set", "window": 2, "post": "A", "state": "present"})
+    with hub.client(device_token(hub, "kiosk")) as c:
+        third = command(c, {"type": "ticket.issue", "service": "A"}).json()["ticket_view"]
+    assert (third["windows"], third["ahead"], third["wait_minutes"]) == ([2], 2, 16)
     day = datetime.fromisoformat(second["events"][-1]["ticket"]["issued_at"]).date()
     assert view["url"].startswith(f"{hub.url}/halls/t/tickets/{day}/A002?k=")  # its day, its key
     qr = httpx.get(hub.url + view["qr_url"])

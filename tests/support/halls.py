@@ -39,6 +39,7 @@ def hall_toml(
     staff_name: Callable[[str], str] = lambda staff: f"员工{staff}",
     director: str = "主任",
     staff_number: Callable[[str], str] | None = None,
+    service_extra: Mapping[str, str] | None = None,
     **rules: timedelta | str | int,
 ) -> str:
     """`holidays = "none"` by default: a test hall is open whatever the national calendar
@@ -46,7 +47,10 @@ def hall_toml(
     `b_posts`: window number -> its B-post's staff id, instead of the default `b<n>`
     (e.g. `{2: "a1"}`: a1 is the A-post of window 1 and the B-post of window 2).
     `staff_number`: each staff id's 工号 (none when not given).
-    `rules`: any of RULES, as a timedelta, a duration string or an int."""
+    `service_extra`: TOML added to service A's or B's table (`name_en`, `covers`, its
+    `[[services.notices]]`). `rules`: any of RULES, as a timedelta, a duration string or an
+    int."""
+    extra = service_extra or {}
     unknown = set(rules) - set(RULES)
     assert not unknown, f"no such rule: {unknown}"
     rule_lines = "".join(f"{key} = {_value(value)}\n" for key, value in rules.items())
@@ -79,11 +83,11 @@ sessions = [{", ".join(f'"{s}"' for s in sessions)}]
 [[services]]
 code = "A"
 name = "甲"
-
+{extra.get("A", "")}
 [[services]]
 code = "B"
 name = "乙"
-
+{extra.get("B", "")}
 {windows}{staff}[[staff]]
 id = "boss"
 name = "{director}"
