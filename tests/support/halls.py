@@ -37,10 +37,13 @@ def hall_toml(
     shared_b: bool = False,
     staff_name: Callable[[str], str] = lambda staff: f"员工{staff}",
     director: str = "主任",
+    mobiles: dict[str, str] | None = None,
+    notify: str = "",
     **rules: timedelta | str | int,
 ) -> str:
     """`holidays = "none"` by default: a test hall is open whatever the national calendar
     says, so the tests pass on any date. `shared_b`: b1 is the B-post of windows 1 and 2.
+    `mobiles`: staff id -> mobile; `notify`: `[[notify]]` tables, appended as written.
     `rules`: any of RULES, as a timedelta, a duration string or an int."""
     unknown = set(rules) - set(RULES)
     assert not unknown, f"no such rule: {unknown}"
@@ -50,8 +53,13 @@ def hall_toml(
         f'a = "a{n}"\nb = "{"b1" if shared_b and n == 2 else f"b{n}"}"\n\n'
         for n, services in ((1, '["A"]'), (2, '["A", "B"]'), (3, '["B"]'))
     )
+    phones = mobiles or {}
+
+    def mobile(staff: str) -> str:
+        return f'mobile = "{phones[staff]}"\n' if staff in phones else ""
+
     staff = "".join(
-        f'[[staff]]\nid = "{s}"\nname = "{staff_name(s)}"\n\n'
+        f'[[staff]]\nid = "{s}"\nname = "{staff_name(s)}"\n{mobile(s)}\n'
         for s in ("a1", "b1", "a2", "b2", "a3", "b3")
     )
     return f"""id = "{hall_id}"
@@ -79,7 +87,8 @@ name = "乙"
 id = "boss"
 name = "{director}"
 role = "director"
-"""
+{mobile("boss")}
+{notify}"""
 
 
 def make_hall(**options: object) -> HallConfig:
