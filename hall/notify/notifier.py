@@ -73,6 +73,11 @@ class Notifier:
             forget_idle_ms=keys.NOTIFY_CONSUMER_FORGET_MS,
         )
 
+    @property
+    def healthy(self) -> bool:
+        """Reading the logs (its consumer group created), or nothing to read."""
+        return not self.endpoints or self.group.healthy
+
     async def run(self) -> None:
         """Serve until cancelled; at once returns when no hall has a channel."""
         if not self.endpoints:
