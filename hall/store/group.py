@@ -248,9 +248,14 @@ class LogGroup(_Reconnecting):
                 )
                 reply: Any = await self._call(claim)
                 cursor = reply[0]
-                if reply[1]:
-                    log.info("%s: took over %d idle entries of %s", self.name, len(reply[1]), hall)
-                    await self._hand_over(client, hall, reply[1])
+                entries = [entry for entry in reply[1] if entry[0] is not None]
+                if entries:
+                    log.info("%s: took over %d idle entries of %s", self.name, len(entries), hall)
+                    await self._hand_over(client, hall, entries)
+                if len(entries) < len(reply[1]):
+                    # Redis 6.2 claims an entry deleted from the log without saying which
+                    # (nil): it is ours now, and reading our pending entries shows its id.
+                    await self._own_pending(client, hall)
                 if text(cursor) == "0-0":
                     break
         if anyio.current_time() >= self._next_sweep:
