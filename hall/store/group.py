@@ -66,8 +66,8 @@ class LogGroup(_Reconnecting):
         backoff_cap_s: float = 2.0,
     ) -> None:
         super().__init__(url, block_ms=block_ms, grace_s=grace_s, backoff_cap_s=backoff_cap_s)
-        if claim_every_s * 1000 * 2 > claim_idle_ms:
-            raise ValueError("claim_every_s must be at most half of claim_idle_ms")
+        if not 0 < claim_every_s * 1000 * 2 <= claim_idle_ms:
+            raise ValueError("claim_every_s must be above 0 and at most half of claim_idle_ms")
         self.halls = tuple(keys.check_hall(hall) for hall in halls)
         self.name = f"log group {group}"
         self._url = url
