@@ -1,8 +1,9 @@
 """`create_app(settings)`: the Starlette app; its lifespan owns the Redis clients and the
-background tasks (stream tail, inbox consumer, ticker) in one task group."""
+background tasks (stream tail, inbox consumer, notifier, ticker) in one task group."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -24,6 +25,7 @@ from hall.live.channels import Channels
 from hall.live.hub import Live
 from hall.live.revocations import Revocations
 from hall.live.sockets import events_socket, view_socket
+from hall.notify import Backoff, Notifier, resolve
 from hall.runtime import Runtime
 from hall.schedule import calendar_gap, hall_day
 from hall.settings import Settings
@@ -76,6 +78,7 @@ def create_app(
             async with anyio.create_task_group() as tg:
                 tg.start_soon(hub.live.run)
                 tg.start_soon(hub.inbox.run)
+                tg.start_soon(hub.notifier.run)
                 tg.start_soon(hub.revocations.run)
                 tg.start_soon(run_ticker, hub.engine, settings.ticker_interval)
                 for task in background:
@@ -113,6 +116,16 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
     engine.on_lost.append(channels.refresh_hall)
     applier = InboxApplier(engine, store, credentials, settings.admin_token)
     consumer = InboxConsumer(settings.redis_url, list(halls), settings.hub_name, applier)
+    notifier = Notifier(
+        halls,
+        resolve(halls, os.environ),  # env: addresses and secrets, read once (NotifyConfigError)
+        engine.current,
+        redis_url=settings.redis_url,
+        consumer=settings.hub_name,
+        public_url=settings.public_url,
+        backoff=Backoff(first=settings.notify_backoff),
+        claim_idle_s=settings.notify_claim_idle,
+    )
     rate, per = settings.command_rate
     return Runtime(
         settings=settings,
@@ -124,6 +137,7 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
         inbox=consumer,
         channels=channels,
         revocations=Revocations(settings.redis_url, credentials),
+        notifier=notifier,
         renderer=renderer,
         buckets=TokenBuckets(rate, per),
         ticket_keys=TicketKeys(credentials),

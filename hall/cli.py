@@ -13,6 +13,8 @@ from typing import TypeVar
 import click
 
 from hall.config import ConfigError, HallConfig, default_hall_path, load_halls, parse_duration
+from hall.notify import NotifyConfigError
+from hall.notify import resolve as resolve_notify
 from hall.settings import Settings
 from hall.store.credentials import DEVICE_ROLES, Credentials, device_claims
 from hall.store.embedded import redis_for
@@ -89,6 +91,10 @@ def serve(
     from hall.server import serve as serve_hub
 
     halls = _halls(config)
+    try:
+        resolve_notify(halls, os.environ)  # before anything starts: a missing env: variable
+    except NotifyConfigError as e:
+        raise click.ClickException(str(e)) from None
     with redis_for(redis_url, data) as url:
         settings = Settings.from_env(
             config=config or default_hall_path(),

@@ -37,6 +37,14 @@ INBOX = Counter(
     "hall_inbox_entries", "Inbox entries applied, by outcome", ["outcome"], registry=REGISTRY
 )
 
+NOTIFICATIONS = Counter(
+    "hall_notifications",
+    "Notification deliveries, by channel kind and outcome: sent, failed (one attempt), "
+    "given_up (after the last try), dropped (its cause ended before it could be sent)",
+    ["kind", "outcome"],
+    registry=REGISTRY,
+)
+
 
 def exposition() -> bytes:
     return generate_latest(REGISTRY)

@@ -16,6 +16,7 @@ from hall.limits import TokenBuckets
 from hall.live.channels import Channels
 from hall.live.hub import Live
 from hall.live.revocations import Revocations
+from hall.notify import Notifier
 from hall.settings import Settings
 from hall.store.credentials import Credentials, TicketKeys
 from hall.store.reader import InboxConsumer
@@ -33,6 +34,7 @@ class Runtime:
     inbox: InboxConsumer
     channels: Channels
     revocations: Revocations
+    notifier: Notifier
     renderer: Renderer
     buckets: TokenBuckets
     ticket_keys: TicketKeys

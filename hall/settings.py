@@ -36,6 +36,11 @@ class Settings:
     ws_ping: float = 20.0  # websocket ping interval and timeout: half-open sockets are dropped
     # The address residents' phones reach (QR codes, links): never taken from `Host`.
     public_url: str = "http://127.0.0.1:8000"
+    # Notifications (hall.notify): the pause before the first retry, in seconds (each next
+    # one 3 times longer, jittered; 5 tries), and how long a hub may leave an entry
+    # unacknowledged before another hub takes it over.
+    notify_backoff: float = 3.0
+    notify_claim_idle: float = 60.0
 
     @classmethod
     def from_env(cls, **given: object) -> Settings:
@@ -50,6 +55,8 @@ class Settings:
             "ws_ping": float(os.environ.get("HALL_WS_PING", "20")),
             "retention_days": int(os.environ.get("HALL_RETENTION_DAYS", "35")),
             "public_url": os.environ.get("HALL_PUBLIC_URL") or None,
+            "notify_backoff": float(os.environ.get("HALL_NOTIFY_BACKOFF", "3")),
+            "notify_claim_idle": float(os.environ.get("HALL_NOTIFY_CLAIM_IDLE", "60")),
         }
         values.update({k: v for k, v in given.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -437,4 +437,39 @@ STRINGS: Final[dict[str, str]] = {
     "check.back": "Back to tickets",
     "check.test_slip": "Test slip",
     "check.test_note": "This kiosk prints by itself",
+    # --- notify ---
+    "notify.window": "{label} ({name})",
+    "notify.cover.needed": (
+        "[Cover needed] {window}: A-post {a} is {a_state}. B-post {b}, please cover the "
+        "window before {deadline}."
+    ),
+    "notify.cover.needed.busy": (
+        "[Cover to arrange] {window}: A-post {a} is {a_state} and B-post {b} is {b_busy}. "
+        "Director, please send someone before {deadline}."
+    ),
+    "notify.cover.requested": (
+        "[Cover now] {window}: unattended for more than {after}. B-post {b}, please cover "
+        "the window now."
+    ),
+    "notify.cover.escalated": (
+        "[Director alerted] {window}: B-post {b} has not started cover and nobody is at the "
+        "window. Director, please act."
+    ),
+    "notify.stranded": (
+        "[Residents stranded] {window}: past closing, {waiting} residents still waiting and "
+        "nobody to serve them (A-post {a}, B-post {b})."
+    ),
+    "notify.overdue": (
+        "[Waiting too long] Ticket {ticket} ({service}) has waited more than {sla}: "
+        "{where}, please call it soon."
+    ),
+    "notify.overdue.anywhere": "windows serving it",
+    "notify.a.away": "away",
+    "notify.a.off": "not at work",
+    "notify.a.leave": "on leave",
+    "notify.b.covering": "covering another window",
+    "notify.b.leave": "on leave",
+    "notify.minutes": "{n} min",
+    "notify.seconds": "{n} s",
+    "notify.link": "Details: {url}",
 }

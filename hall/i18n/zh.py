@@ -427,4 +427,30 @@ STRINGS: Final[dict[str, str]] = {
     "check.back": "返回取号",
     "check.test_slip": "测试小票",
     "check.test_note": "取号机可以直接打印",
+    # --- notify ---
+    "notify.window": "{label}（{name}）",
+    "notify.cover.needed": (
+        "【请顶岗】{window}：A岗{a}{a_state}，请B岗{b}在 {deadline} 前到窗口顶岗。"
+    ),
+    "notify.cover.needed.busy": (
+        "【需安排顶岗】{window}：A岗{a}{a_state}，B岗{b}{b_busy}，请主任在 {deadline} 前安排人员。"
+    ),
+    "notify.cover.requested": (
+        "【请立即顶岗】{window}：无人值守已超过{after}，请B岗{b}立即到窗口顶岗。"
+    ),
+    "notify.cover.escalated": "【已报主任】{window}：B岗{b}仍未顶岗，窗口无人值守，请主任处理。",
+    "notify.stranded": (
+        "【群众滞留】{window}：已过下班时间，仍有 {waiting} 位群众等候，"
+        "无人服务（A岗{a}，B岗{b}）。"
+    ),
+    "notify.overdue": "【等候超时】{ticket} 号（{service}）已等候超过{sla}，请{where}尽快叫号。",
+    "notify.overdue.anywhere": "办理窗口",
+    "notify.a.away": "暂离",
+    "notify.a.off": "不在岗",
+    "notify.a.leave": "请假",
+    "notify.b.covering": "正在其他窗口顶岗",
+    "notify.b.leave": "请假中",
+    "notify.minutes": " {n} 分钟",
+    "notify.seconds": " {n} 秒",
+    "notify.link": "详情：{url}",
 }

@@ -16,6 +16,15 @@ PREFIX = "hall"
 # at least this much history is held (approximate trimming may keep a little more).
 EVENTS_RETENTION_MS = 35 * 24 * 3600 * 1000
 
+# Consumer group `notify` on hall:{H}:events: the notifier's hubs share each hall's log, so
+# that every alert is sent once across hubs (hall.notify). Created at `$` (from the moment
+# the first hub with notification channels starts: no history is sent), only for halls
+# with channels. An entry is acknowledged once its messages are delivered or given up; it
+# is never deleted (the log is the truth). Consumers idle a day with nothing pending are
+# removed, so restarts do not pile them up.
+NOTIFY_GROUP = "notify"
+NOTIFY_CONSUMER_FORGET_MS = 24 * 3600 * 1000
+
 # hall:{H}:state -- hash. `version`: id of the last event applied to `snapshot` ("0-0"
 # when the hall has no events); `snapshot`: the state JSON. Written only by the append
 # script together with the events, so the two never disagree. No TTL.

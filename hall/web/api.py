@@ -41,7 +41,7 @@ async def require(request: Request) -> Principal:
 async def healthz(request: Request) -> Response:
     hub = runtime(request)
     redis_up = await hub.store.ping()
-    reader_up = hub.live.healthy and hub.inbox.healthy
+    reader_up = hub.live.healthy and hub.inbox.healthy and hub.notifier.healthy
     lost = hub.engine.lost
     ok = redis_up and reader_up and not lost
     body: dict[str, object] = {

@@ -40,6 +40,8 @@ def hall_toml(
     director: str = "主任",
     staff_number: Callable[[str], str] | None = None,
     service_extra: Mapping[str, str] | None = None,
+    mobiles: dict[str, str] | None = None,
+    notify: str = "",
     **rules: timedelta | str | int,
 ) -> str:
     """`holidays = "none"` by default: a test hall is open whatever the national calendar
@@ -48,7 +50,8 @@ def hall_toml(
     (e.g. `{2: "a1"}`: a1 is the A-post of window 1 and the B-post of window 2).
     `staff_number`: each staff id's 工号 (none when not given).
     `service_extra`: TOML added to service A's or B's table (`name_en`, `covers`, its
-    `[[services.notices]]`). `rules`: any of RULES, as a timedelta, a duration string or an
+    `[[services.notices]]`). `mobiles`: staff id -> mobile; `notify`: `[[notify]]` tables,
+    appended as written. `rules`: any of RULES, as a timedelta, a duration string or an
     int."""
     extra = service_extra or {}
     unknown = set(rules) - set(RULES)
@@ -61,8 +64,13 @@ def hall_toml(
         f'a = "a{n}"\nb = "{b_of[n]}"\n\n'
         for n, services in ((1, '["A"]'), (2, '["A", "B"]'), (3, '["B"]'))
     )
+    phones = mobiles or {}
+
+    def mobile(staff: str) -> str:
+        return f'mobile = "{phones[staff]}"\n' if staff in phones else ""
+
     staff = "".join(
-        f'[[staff]]\nid = "{s}"\nname = "{staff_name(s)}"\n'
+        f'[[staff]]\nid = "{s}"\nname = "{staff_name(s)}"\n{mobile(s)}'
         + (f'number = "{staff_number(s)}"\n' if staff_number else "")
         + "\n"
         for s in ("a1", "b1", "a2", "b2", "a3", "b3")
@@ -92,7 +100,8 @@ name = "乙"
 id = "boss"
 name = "{director}"
 role = "director"
-"""
+{mobile("boss")}
+{notify}"""
 
 
 def make_hall(**options: object) -> HallConfig:
