@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from hall.config import HallConfig
 from hall.demo.plan import Arrive, DayPlan, Outing, RegisterLeave, Resident
+from hall.kiosk.times import whole_minutes
 from hall.schedule import sessions_on
 
 # About how long a wall takes to announce one call (the spoken call and its band): at a
@@ -68,7 +69,8 @@ def moments(hall: HallConfig, plan: DayPlan, day: date) -> list[Moment]:
         )
         for intent in plan.intents:
             if isinstance(intent, Arrive) and intent.post == "A" and start < intent.at < end:
-                late = max(1, int((intent.at - start).total_seconds() // 60))
+                # as the screens count it (kiosk/times.whole_minutes: half up)
+                late = max(1, whole_minutes(intent.at - start))
                 a = _post(hall, intent.window, "A")
                 out.append(
                     Moment(

@@ -51,6 +51,7 @@ from hall.demo import (
     staff_moves,
 )
 from hall.demo.story import WALL_CALL_SECONDS, busiest, pace_note, span
+from hall.kiosk.times import whole_minutes
 from hall.settings import Secret, Settings
 from hall.store.credentials import Credentials
 from hall.store.embedded import EmbeddedRedis, free_tcp_port
@@ -482,7 +483,10 @@ def test_the_banner_tells_who_works_where_and_when_the_moments_come() -> None:
         and local(MONDAY, 8, 0) < i.at
         and i.at < local(MONDAY, 12, 0)
     ]
-    assert any(f"window {late_a.window}: A-post" in x and "min late" in x for x in moments)
+    late_by = whole_minutes(late_a.at - local(MONDAY, 8, 0))  # as the director's page says
+    assert any(
+        f"window {late_a.window}: A-post" in x and f" {late_by} min late" in x for x in moments
+    )
     (leave,) = [i for i in plan.intents if isinstance(i, RegisterLeave)]
     assert any(f"window {leave.window}: A-post" in x and "training" in x for x in moments)
     (field,) = [i for i in plan.intents if isinstance(i, Outing) and i.late]
