@@ -110,7 +110,8 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
     credentials = Credentials(settings.redis_url)
     engine = Engine(halls, store, clock or system_clock(settings.clock_offset))
     live = Live(halls, store, engine.current, settings.redis_url)
-    renderer = Renderer()
+    # A simulated clock (the demo's) says how fast it runs: the pages' clocks follow it.
+    renderer = Renderer(clock_rate=float(getattr(clock, "speed", 1.0)))
     channels = Channels(renderer, engine.clock, lambda hall: _system_alerts(engine, hall))
     live.on_new_feed.append(channels.attach)
     engine.on_lost.append(channels.refresh_hall)

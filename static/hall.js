@@ -11,7 +11,16 @@
   var body = document.body;
   var view = body.dataset.view || "";
   var strings = readJSON("hall-strings");
-  var serverOffset = 0; // server clock minus this device's clock, in ms
+  // The hub's clock, as the page got it: its time at render (data-now-ms), taken as the
+  // moment the answer reached this device (not when this script runs: at 60x a second of
+  // parsing would put the clock a minute behind), and its rate (data-clock-rate: simulated
+  // seconds per real second, 60 under `hall demo --speed 60`, else 1).
+  var nav = window.performance && performance.getEntriesByType ?
+    performance.getEntriesByType("navigation")[0] : null;
+  var loadedAt = nav && nav.responseStart > 0 ?
+    performance.timeOrigin + nav.responseStart : Date.now();
+  var serverAtLoad = Number(body.dataset.nowMs) || loadedAt;
+  var clockRate = Number(body.dataset.clockRate) > 0 ? Number(body.dataset.clockRate) : 1;
 
   function readJSON(id) {
     var el = document.getElementById(id);
@@ -32,7 +41,7 @@
   }
 
   function now() {
-    return Date.now() + serverOffset;
+    return serverAtLoad + (Date.now() - loadedAt) * clockRate;
   }
 
   /* ---------------------------------------------------------------- toast */
@@ -280,7 +289,6 @@
   /* ------------------------------------------------------ clock and ticking minutes */
 
   var clockEl = document.getElementById("clock");
-  if (Number(body.dataset.nowMs)) serverOffset = Number(body.dataset.nowMs) - Date.now();
   var clockFormat = null;
   try {
     clockFormat = new Intl.DateTimeFormat("en-GB", {
@@ -296,7 +304,7 @@
       if (since) el.textContent = String(Math.max(0, Math.floor((now() - since) / 60000)));
     });
   }
-  setInterval(tick, 15000);
+  setInterval(tick, Math.max(1000, 15000 / clockRate)); // a minute's counters keep up at speed
   if (clockEl) setInterval(function () { if (clockFormat) clockEl.textContent = clockFormat.format(new Date(now())); }, 1000);
   tick();
 
@@ -305,6 +313,7 @@
     view: view,
     say: say,
     now: now,
+    rate: clockRate, // simulated seconds per real second: scale what counts in hall time
     toast: toast,
     command: command,
     /* Run `fn` after every live frame the page receives. */

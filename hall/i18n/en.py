@@ -472,4 +472,29 @@ STRINGS: Final[dict[str, str]] = {
     "notify.minutes": "{n} min",
     "notify.seconds": "{n} s",
     "notify.link": "Details: {url}",
+    # --- director ---
+    "director.issues": "To act on",
+    "director.no_issues": "Nothing to act on",
+    "director.history": "Today's alerts and lateness",
+    "director.history_empty": "Nothing recorded today",
+    "director.acked": "Acknowledged",
+    "director.act_now": "Act now",
+    "director.on_duty": "On duty",
+    "figure.staffed_open": "Staffed / open windows",
+    "figure.longest_wait": "Longest wait",
+    "todo.uncovered": (
+        "Ask B-post {staff} to cover window {window} now; if unreachable, send someone else"
+    ),
+    "todo.uncovered.escalated": (
+        "B-post {staff} has not come: call them, or send someone else to window {window}"
+    ),
+    "todo.stranded": (
+        "Nobody serves the {waiting} waiting: send someone to window {window}, "
+        "or close it and move them to another window"
+    ),
+    "todo.b_unavailable.covering": (
+        "B-post {staff} is covering window {elsewhere}: send someone else to window {window}"
+    ),
+    "todo.b_unavailable.leave": "B-post {staff} is on leave: send someone else to window {window}",
+    "todo.overdue": "Find out why {ticket} is still waiting; open another window if needed",
 }

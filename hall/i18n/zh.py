@@ -453,4 +453,22 @@ STRINGS: Final[dict[str, str]] = {
     "notify.minutes": " {n} 分钟",
     "notify.seconds": " {n} 秒",
     "notify.link": "详情：{url}",
+    # --- director ---
+    "director.issues": "待处理事项",
+    "director.no_issues": "暂无待处理事项",
+    "director.history": "今日提醒与迟到记录",
+    "director.history_empty": "今日暂无记录",
+    "director.acked": "已确认",
+    "director.act_now": "待处理",
+    "director.on_duty": "在岗人员",
+    "figure.staffed_open": "在岗 / 开放窗口",
+    "figure.longest_wait": "最长等候",
+    "todo.uncovered": "请B岗 {staff} 立即到 {window} 号窗口顶岗；联系不上请另派人员",
+    "todo.uncovered.escalated": "B岗 {staff} 未按时顶岗：请联系本人，或另派人员到 {window} 号窗口",
+    "todo.stranded": "{waiting} 人无人办理：请派人到 {window} 号窗口，或关闭该窗口并转移等候群众",
+    "todo.b_unavailable.covering": (
+        "B岗 {staff} 正在 {elsewhere} 号窗口顶岗：请另派人员到 {window} 号窗口"
+    ),
+    "todo.b_unavailable.leave": "B岗 {staff} 请假中：请另派人员到 {window} 号窗口",
+    "todo.overdue": "请了解 {ticket} 号等候过久的原因，必要时加开窗口",
 }

@@ -1,5 +1,7 @@
-"""The director's board: live alerts first, then occupancy, every window, today's figures,
-the day's resolved alerts and lateness records, and events."""
+"""The director's board, in the order a director needs it: the live issues first (most
+urgent first, each with what to do), the hall's figures now, every window (each a link to
+its page), then today's figures, the day's resolved alerts and lateness records, and
+events. Red means one thing here: an issue nobody has acknowledged yet."""
 
 from __future__ import annotations
 
@@ -12,40 +14,63 @@ from hall.config import HallConfig
 from hall.core.alertbook import Resolved
 from hall.kiosk.counters import DayCounts, count_day
 from hall.kiosk.hours import hours_today
+from hall.kiosk.issues import Issue, live_issues
 from hall.kiosk.labels import Labeller, Text
 from hall.kiosk.page import PageInfo, Part, page_info, plain
-from hall.kiosk.sentences import (
-    AlertItem,
-    FeedItem,
-    live_alerts,
-    records,
-    resolved_alerts,
-    timeline,
-)
-from hall.kiosk.summary import Clock, Stat, clock, occupancy
-from hall.kiosk.tiles import Tile, tile_part, window_tile
-from hall.kiosk.times import whole_minutes
+from hall.kiosk.sentences import AlertItem, FeedItem, records, resolved_alerts, timeline
+from hall.kiosk.summary import Clock, Stat, clock
+from hall.kiosk.tiles import Tile, window_tile
+from hall.kiosk.times import epoch_ms, minutes_between, parse_at, whole_minutes
 
 SystemAlert = tuple[str, Mapping[str, object]]  # (catalog key, its values)
+BOARD_TILE = "partials/director_tile.html"  # the director's own: the wall's tile is the wall's
 
 
 @dataclass(frozen=True, slots=True)
 class AlertPanel:
-    hall: str  # the hall's id: each alert links to its window's page
     system: tuple[str, ...]  # about the service itself: the log lost, the calendar's end
-    current: tuple[AlertItem, ...]
-    resolved: tuple[AlertItem, ...]
+    current: tuple[Issue, ...]  # most urgent first
+    open: int  # not acknowledged yet: something to act on
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    resolved: tuple[AlertItem, ...]  # today's resolved alerts, newest first
     records: tuple[FeedItem, ...]  # today's lateness records
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One of the hall's figures now: in the hall, waiting, being served, staffed of open
+    windows, the longest wait."""
+
+    key: str  # css hook
+    label: Text
+    value: str
+    unit: str = ""
+    since_ms: int | None = None  # the value counts whole minutes since then (page ticks it)
+    note: str = ""  # the ticket that has waited longest
+
+
+@dataclass(frozen=True, slots=True)
+class BoardTile:
+    tile: Tile
+    name: str  # the window's name in the page's language
+    services: str
+    href: str  # the window's page (its tablet)
+    alarm: bool  # an issue about this window that nobody has acknowledged
 
 
 @dataclass(frozen=True, slots=True)
 class DirectorContext:
     page: PageInfo
     labels: Labeller
+    hall_name: str  # in the page's language
     clock: Clock
-    occupancy: tuple[Stat, ...]
-    tiles: tuple[Tile, ...]
+    figures: tuple[Figure, ...]
+    tiles: tuple[BoardTile, ...]
     alerts: AlertPanel
+    history: History
     counts: DayCounts
     counters: tuple[Stat, ...]
     timeline: tuple[FeedItem, ...]
@@ -54,9 +79,10 @@ class DirectorContext:
         return (
             Part("clock-hours", "partials/clock_hours.html", {"clock": self.clock}),
             Part("alerts", "partials/alerts.html", {"panel": self.alerts}),
-            Part("occupancy", "partials/occupancy.html", {"stats": self.occupancy}),
-            *(tile_part(tile, "small") for tile in self.tiles),
+            Part("occupancy", "partials/director_figures.html", {"figures": self.figures}),
+            *(Part(b.tile.id, BOARD_TILE, {"board": b}) for b in self.tiles),
             Part("counters", "partials/counters.html", {"stats": self.counters}),
+            Part("alert-history", "partials/alert_history.html", {"history": self.history}),
             Part("timeline", "partials/timeline.html", {"items": self.timeline}),
         )
 
@@ -80,23 +106,32 @@ def director_context(
     labels = Labeller(lang)
     hours = hours_today(hall, now)
     counts = count_day(events)
+    issues = live_issues(hall, data.get("alerts") or [], events, labels)
+    alarmed = {i.alert.window for i in issues if not i.acked and i.alert.window}
+    name = hall.label(labels.lang)
     return DirectorContext(
         page=page_info(
             hall,
             lang,
             now,
-            title=labels("page.director.title", hall=hall.name),
+            title=labels("page.director.title", hall=name),
             view="director",
             ws_view="director",
         ),
         labels=labels,
+        hall_name=name,
         clock=clock(hall, data, hours, labels, now),
-        occupancy=occupancy(data, labels),
-        tiles=tuple(window_tile(hall, w, hours, labels, now) for w in data.get("windows", [])),
+        figures=figures(hall, data, labels, now),
+        tiles=tuple(
+            board_tile(hall, window_tile(hall, w, hours, labels, now), labels, alarmed)
+            for w in data.get("windows", [])
+        ),
         alerts=AlertPanel(
-            hall=hall.id,
             system=tuple(labels(key, **params) for key, params in system),
-            current=live_alerts(hall, data.get("alerts") or [], events, labels),
+            current=issues,
+            open=sum(not i.acked for i in issues),
+        ),
+        history=History(
             resolved=resolved_alerts(hall, resolved, labels),
             records=records(hall, events, labels),
         ),
@@ -106,7 +141,59 @@ def director_context(
     )
 
 
+def board_tile(hall: HallConfig, tile: Tile, labels: Labeller, alarmed: set[int]) -> BoardTile:
+    window = hall.window(tile.number)
+    lang = labels.lang
+    services = []
+    for code in window.services if window else ():
+        service = hall.service(code)
+        services.append(service.label(lang) if service else code)
+    return BoardTile(
+        tile=tile,
+        name=window.label(lang) if window else tile.name,
+        services=labels("list.sep").join(services) if window else tile.services,
+        href=f"/halls/{hall.id}/windows/{tile.number}",
+        alarm=tile.number in alarmed,
+    )
+
+
+def figures(
+    hall: HallConfig, state: Mapping[str, Any], labels: Labeller, now: datetime
+) -> tuple[Figure, ...]:
+    occ: Mapping[str, Any] = state.get("occupancy") or {}
+
+    def num(key: str) -> int:
+        return int(occ.get(key) or 0)
+
+    waiting = [t for t in state.get("queue") or [] if t.get("status") == "waiting"]
+    issued = [(at, t) for t in waiting if (at := parse_at(t.get("issued_at"))) is not None]
+    oldest = min(issued, key=lambda pair: pair[0], default=None)
+    if oldest is None:
+        longest = Figure("longest-wait", labels.text("figure.longest_wait"), labels("counter.none"))
+    else:
+        since, ticket = oldest
+        longest = Figure(
+            "longest-wait",
+            labels.text("figure.longest_wait"),
+            str(minutes_between(since, now)),
+            unit=labels("unit.minutes"),
+            since_ms=epoch_ms(since),
+            note=str(ticket.get("number", "")),
+        )
+    staffed = labels("occupancy.of", count=num("staffed_windows"), total=num("open_windows"))
+    return (
+        Figure("in-hall", labels.text("occupancy.in_hall"), str(num("in_hall"))),
+        Figure("waiting", labels.text("occupancy.waiting"), str(num("waiting"))),
+        Figure("being-served", labels.text("occupancy.being_served"), str(num("being_served"))),
+        Figure("staffed", labels.text("figure.staffed_open"), staffed),
+        longest,
+    )
+
+
 def counter_stats(counts: DayCounts, labels: Labeller) -> tuple[Stat, ...]:
+    """Today's figures. `alarm` marks lateness (shown apart, not red: it is a record of
+    the day, not something to act on now)."""
+
     def minutes(value: float | None) -> str:
         if not value:
             return labels("counter.none")

@@ -43,9 +43,17 @@ def make_environment(folder: Path | None = None) -> jinja2.Environment:
 class Renderer:
     """Thread-safe and cheap to share: build one per process."""
 
-    def __init__(self, env: jinja2.Environment | None = None, static_url: str = "/static") -> None:
+    def __init__(
+        self,
+        env: jinja2.Environment | None = None,
+        static_url: str = "/static",
+        clock_rate: float = 1.0,
+    ) -> None:
+        """`clock_rate`: simulated seconds per real second of the hub's clock (the demo's
+        speed; 1 otherwise): the page script's clock runs that much faster."""
         self.env = env or make_environment()
         self.static_url = static_url.rstrip("/")
+        self.clock_rate = f"{clock_rate:g}"
 
     def fragments(self, name: str, ctx: PageContext, memo: Memo | None = None) -> dict[str, str]:
         """Element id -> HTML of that live fragment, its root carrying the id and
@@ -97,6 +105,7 @@ class Renderer:
             lang_href=lang_href,
             ws_url=ws_url,
             static=self.static_url,
+            clock_rate=self.clock_rate,
             strings_json=_script_json(dict(ctx.page.strings)),
         )
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import random
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -38,6 +41,7 @@ from hall.demo import (
     SimClock,
     Simulation,
     WindowFacts,
+    banner,
     demo_day,
     demo_start,
     desk_move,
@@ -46,9 +50,11 @@ from hall.demo import (
     simulation,
     staff_moves,
 )
+from hall.demo.story import WALL_CALL_SECONDS, busiest, pace_note, span
+from hall.kiosk.times import whole_minutes
 from hall.settings import Secret, Settings
 from hall.store.credentials import Credentials
-from hall.store.embedded import free_tcp_port
+from hall.store.embedded import EmbeddedRedis, free_tcp_port
 from hall.store.store import Store
 from tests.support.hubs import ADMIN
 from tests.support.wait import wait_for
@@ -381,3 +387,126 @@ def test_hall_demo_serves_logs_in_with_the_demo_pin_and_cleans_up(tmp_path: Path
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
     assert not Path(folder.group(1)).exists()
+
+
+def demo_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "hall", "demo", *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, env=dict(os.environ))
+
+
+def assert_told_nothing(done: subprocess.CompletedProcess[str]) -> None:
+    """No banner, PIN or token reached the console: only the one-line error."""
+    said = done.stdout + done.stderr
+    for secret in ("PIN", "token", "kaiyuan.", "Who works where", "Ctrl-C", "http://"):
+        assert secret not in said, (secret, said)
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_hall_demo_on_a_busy_port_stops_before_printing_anything() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = demo_cli("--port", str(port))
+    assert done.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Address already in use" in done.stderr and "--port" in done.stderr
+    assert_told_nothing(done)
+
+
+def test_hall_demo_on_a_data_folder_in_use_stops_before_printing_anything(
+    tmp_path: Path,
+) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="hall-d-"))  # short: a unix socket path
+    try:
+        with EmbeddedRedis(folder):
+            done = demo_cli("--port", str(free_tcp_port()), "--data", str(folder))
+        assert done.returncode != 0
+        assert f"a Redis is already running in {folder}" in done.stderr
+        assert_told_nothing(done)
+        long = tmp_path / ("x" * 120)
+        done = demo_cli("--port", str(free_tcp_port()), "--data", str(long))
+        assert done.returncode != 0 and "unix socket path too long" in done.stderr
+        assert_told_nothing(done)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_simulation_plays_the_plan_the_banner_tells() -> None:
+    clock = SimClock(demo_start(KAIYUAN, MONDAY), 60)
+    for seed in (1, 2, 9):
+        told = plan_day(KAIYUAN, MONDAY, random.Random(seed))
+        assert Simulation(KAIYUAN, clock, speed=60, seed=seed).plan == told
+
+
+def test_the_banner_tells_who_works_where_and_when_the_moments_come() -> None:
+    plan = plan_day(KAIYUAN, MONDAY, random.Random(1))
+    real_start = datetime(2030, 1, 1, 14, 0, 0)
+    text = banner(
+        KAIYUAN,
+        "http://h",
+        MONDAY,
+        60,
+        1,
+        {"kiosk": "K", "integration": "I"},
+        "/d",
+        plan,
+        real_start,
+    )
+    lines = text.splitlines()
+    for w in KAIYUAN.windows:  # each window with its A- and B-post, by name and id
+        a, b = KAIYUAN.person(w.a), KAIYUAN.person(w.b)
+        assert a is not None and b is not None
+        (line,) = [x for x in lines if x.strip().startswith(f"window {w.number} ")]
+        assert f"A {a.name} ({a.id})" in line and f"B {b.name} ({b.id})" in line
+        assert line.index(" A ") < line.index(" B ")
+    moments = [x for x in lines if re.match(r"^  [ ~]\d\d:\d\d  ", x)]
+    # Each moment: its simulated time, and when it comes in real time at 60x (a simulated
+    # minute a real second, from 07:55 at 14:00:00).
+    seen = []
+    for line in moments:
+        hh, mm = int(line[3:5]), int(line[6:8])
+        found = re.search(r"\[in (\S+), (\d\d):(\d\d):(\d\d)\]$", line)
+        assert found is not None, line
+        real = int(found.group(3)) * 60 + int(found.group(4))
+        assert abs(real - ((hh * 60 + mm) - (7 * 60 + 55))) <= 1, line
+        seen.append(hh * 60 + mm)
+    assert seen == sorted(seen) and len(seen) >= 8
+    assert " 08:00  the hall opens (morning session until 12:00)  [in 5s, 14:00:05]" in text
+    # The day's story, from the plan: the late arrival, the leave, the late cover.
+    (late_a,) = [
+        i
+        for i in plan.intents
+        if isinstance(i, Arrive)
+        and i.post == "A"
+        and local(MONDAY, 8, 0) < i.at
+        and i.at < local(MONDAY, 12, 0)
+    ]
+    late_by = whole_minutes(late_a.at - local(MONDAY, 8, 0))  # as the director's page says
+    assert any(
+        f"window {late_a.window}: A-post" in x and f" {late_by} min late" in x for x in moments
+    )
+    (leave,) = [i for i in plan.intents if isinstance(i, RegisterLeave)]
+    assert any(f"window {leave.window}: A-post" in x and "training" in x for x in moments)
+    (field,) = [i for i in plan.intents if isinstance(i, Outing) and i.late]
+    (late,) = [x for x in moments if "(late)" in x]
+    requested = (field.at + KAIYUAN.rules.cover_after).astimezone(KAIYUAN.tz)
+    escalated = requested + KAIYUAN.rules.escalate_after
+    assert f"~{field.at.astimezone(KAIYUAN.tz):%H:%M}  window {field.window}:" in late
+    assert f"cover requested {requested:%H:%M}" in late
+    assert f"escalated to the director {escalated:%H:%M}" in late
+    assert "12:00  closing" in text and "17:30  closing" in text
+
+
+def test_the_banner_says_when_a_wall_cannot_voice_every_call() -> None:
+    plan = plan_day(KAIYUAN, MONDAY, random.Random(1))
+    count, when = busiest(plan.residents)
+    in_span = [r for r in plan.residents if when <= r.at <= when + timedelta(minutes=10)]
+    assert count == len(in_span) and count > 10  # the rush before closing
+    note = pace_note(KAIYUAN, plan, 60)
+    assert note is not None and f"about {count} calls in 10s real time at 60x" in note
+    slow = int(600 / (count * WALL_CALL_SECONDS))
+    assert f"run --speed {slow} or slower" in note
+    assert pace_note(KAIYUAN, plan, slow) is None  # at that speed a wall keeps up
+    assert span(5) == "5s" and span(77) == "1m17s" and span(3 * 3600 + 300) == "3h05m"

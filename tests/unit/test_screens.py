@@ -428,6 +428,7 @@ def test_fragment_ids_per_view(hall: HallConfig, renderer: Renderer) -> None:
         "occupancy",
         *windows,
         "counters",
+        "alert-history",
         "timeline",
     ]
     ticket = renderer.fragments("ticket", ticket_context(hall, state, "A013", ZH, MORNING))
@@ -622,9 +623,10 @@ def test_director_counters_alerts_and_timeline(hall: HallConfig, renderer: Rende
     assert counts.avg_service_minutes == 10.0
     assert (counts.absences, counts.late, counts.avg_rating) == (1, 1, 5.0)
     ctx = director_context(hall, morning_state(hall), events, ZH, MORNING)
-    (alert,) = ctx.alerts.current  # derived from the state: what is wrong now
+    (issue,) = ctx.alerts.current  # derived from the state: what is wrong now
+    alert = issue.alert
     assert (alert.kind, alert.window, alert.escalated, alert.acked) == ("uncovered", 3, True, "")
-    (record,) = ctx.alerts.records  # the day's lateness, with what happened
+    (record,) = ctx.history.records  # the day's lateness, with what happened
     assert "离岗 15 分钟" in record.text and "期间无人顶岗" in record.text
     assert ctx.timeline[0].kind == "ev-ticket-finished"
     assert len(ctx.timeline) == len(events)
@@ -632,7 +634,7 @@ def test_director_counters_alerts_and_timeline(hall: HallConfig, renderer: Rende
     assert "3 号窗口无人顶岗：已通知B岗 刘文智" in frags["alerts"]
     assert 'href="/halls/kaiyuan/windows/3"' in frags["alerts"]
     assert 'data-command="alert.ack"' in frags["alerts"]
-    assert "按迟到处理" in frags["alerts"]
+    assert "按迟到处理" in frags["alert-history"]
     many = events * 10
     assert len(director_context(hall, morning_state(hall), many, ZH, MORNING).timeline) == 50
 
