@@ -15,7 +15,7 @@ from hall.core.model import Finished
 from hall.i18n import error_catalog
 from hall.kiosk.labels import Labeller, service_name
 from hall.kiosk.page import PageInfo, Part, page_info, plain
-from hall.kiosk.positions import find_ticket, wait_minutes
+from hall.kiosk.positions import find_ticket, serving_windows, wait_minutes
 from hall.kiosk.rating import Level, Reason, levels, rating_chance, reasons
 from hall.queue.fates import Fate
 from hall.queue.order import Place
@@ -186,20 +186,30 @@ def _status(
             labels("ticket.called"),
             window,
         )
-    windows = list(place.windows) if place else []
-    ahead = place.ahead if place else 0
+    # Only windows that can call it now count (as on the kiosk's slip): "next" is never
+    # promised for a window nobody staffs.
+    at = place.at if place else {}
+    serving = serving_windows(state)
+    now_at = {w: n for w, n in at.items() if w in serving}
+    windows = sorted(now_at) or sorted(at)
+    ahead = min(now_at.values(), default=0)
     listed = labels("list.sep").join(labels("window.label", number=n) for n in windows)
     moved = ticket.get("window")
+    if at and not now_at:
+        where, wait = labels("kiosk.no_window"), ""
+    elif ahead:
+        where = labels("kiosk.ahead", ahead=ahead)
+        wait = labels("kiosk.wait", minutes=wait_minutes(state, windows, ahead, service_minutes))
+    else:
+        where, wait = labels("ticket.next"), ""
     return TicketStatus(
         "transferred" if moved is not None else "waiting",
         "tk-waiting",
         labels("ticket.transferred", window=moved)
         if moved is not None
         else labels("ticket.waiting"),
-        labels("kiosk.ahead", ahead=ahead) if ahead else labels("ticket.next"),
-        labels("kiosk.wait", minutes=wait_minutes(state, windows, ahead, service_minutes))
-        if ahead
-        else "",
+        where,
+        wait,
         labels("kiosk.go_windows", windows=listed) if listed else "",
         labels("ticket.live_note"),
         int(moved) if moved is not None else None,

@@ -105,10 +105,11 @@ def ahead_of(state: State, windows: tuple[Window, ...], number: str) -> int | No
 
 class Place(NamedTuple):
     """Where a waiting ticket stands: the residents called before it, the windows that may
-    call it."""
+    call it, and its place in each of their lines (`lines`)."""
 
     ahead: int
     windows: tuple[int, ...]
+    at: dict[int, int]
 
 
 def place(state: State, windows: tuple[Window, ...], number: str) -> Place | None:
@@ -117,7 +118,7 @@ def place(state: State, windows: tuple[Window, ...], number: str) -> Place | Non
     at = lines(state, windows, number)
     if at is None:
         return None
-    return Place(min(at.values(), default=0), tuple(at))
+    return Place(min(at.values(), default=0), tuple(at), at)
 
 
 def lines(state: State, windows: tuple[Window, ...], number: str) -> dict[int, int] | None:

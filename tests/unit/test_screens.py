@@ -591,7 +591,12 @@ def test_resident_ticket_page(hall: HallConfig, renderer: Renderer) -> None:
 
     today = MORNING.date()
 
-    places = {"C006": Place(2, (3,)), "C004": Place(0, (3,)), "A016": Place(0, (4,))}
+    places = {  # window 1 staffed, 3 uncovered (calls nobody now), 4 covered
+        "A015": Place(2, (1,), {1: 2}),
+        "A013": Place(0, (1,), {1: 0}),
+        "C006": Place(2, (3,), {3: 2}),
+        "A016": Place(0, (4,), {4: 0}),
+    }
 
     def status(number: str, lang: str = ZH, fate: Fate | None = None, day: date = today) -> str:
         where = places.get(number)
@@ -600,8 +605,11 @@ def test_resident_ticket_page(hall: HallConfig, renderer: Renderer) -> None:
         )
         return renderer.fragments("ticket", ctx)["ticket-status"]
 
-    assert "前面还有 2 人" in status("C006")
-    assert "下一位就是您" in status("C004")
+    assert "前面还有 2 人" in status("A015")
+    assert "下一位就是您" in status("A013")
+    nobody = status("C006")  # its only window is uncovered: nothing is promised
+    assert "现在没有窗口办理此事项" in nobody and "请留意 3 号窗口" in nobody
+    assert "前面还有" not in nobody and "下一位" not in nobody
     assert "请到 1 号窗口" in status("A012")
     assert "已转至 4 号窗口" in status("A016")
     assert "Please go to window 1" in status("A012", EN)

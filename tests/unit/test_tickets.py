@@ -325,8 +325,8 @@ def test_the_place_of_a_ticket_is_the_queues_to_say() -> None:
     for s in "BAAB":
         issue(d, "09:00", s)  # B001 A001 A002 B002
     called(d, "09:01", 3)  # window 3 (B) takes B001
-    assert place(d.state, HALL.windows, "A002") == Place(1, (1, 2))  # window 1: A001 first
-    assert place(d.state, HALL.windows, "B002") == Place(0, (2, 3))  # window 3 calls it next
+    assert place(d.state, HALL.windows, "A002") == Place(1, (1, 2), {1: 1, 2: 1})  # A001 first
+    assert place(d.state, HALL.windows, "B002") == Place(0, (2, 3), {2: 2, 3: 0})
     d.do("09:02", "boss", "ticket.transfer", window=3, to_window=1)
-    assert place(d.state, HALL.windows, "B001") == Place(0, (1,))  # transferred: first
+    assert place(d.state, HALL.windows, "B001") == Place(0, (1,), {1: 0})  # transferred: first
     assert place(d.state, HALL.windows, "Z999") is None
