@@ -293,4 +293,28 @@ STRINGS: Final[dict[str, str]] = {
     "error.unavailable": "The service is unavailable: try again shortly",
     "error.network": "Network error: please try again",
     "error.unknown": "Not done ({code})",
+    # --- wall ---
+    "wall.status.staffed": "Staffed",
+    "wall.status.away": "Away",
+    "wall.status.uncovered": "Uncovered",
+    "wall.status.covered": "B covers",
+    "wall.status.extended": "Extended",
+    "wall.status.closed_before": "Not open",
+    "wall.status.closed_break": "Lunch",
+    "wall.status.closed_day": "Closed",
+    "wall.status.closed_off": "Closed",
+    "wall.status.unstaffed": "No clerk",
+    "wall.status.left": "Left",
+    "wall.mark.recall": "Recall",
+    "wall.mark.no_show": "No-show",
+    "wall.mark.transferred": "To window {window}",
+    "wall.mark.closed": "Closed",
+    "wall.next": "Next",
+    "wall.extended_line": "Still serving: {windows}. Please wait",
+    "wall.sound.on": "Sound on",
+    "wall.sound.off": "Sound off",
+    "wall.sound.blocked": (
+        "Sound blocked by the browser: start Chromium with"
+        " --autoplay-policy=no-user-gesture-required (docs/operations.md, Wall screen)"
+    ),
 }

@@ -26,29 +26,29 @@ def test_wall_shows_presence_and_calls_within_a_second(page: Page, hub: Hub, api
     tile = page.locator("#window-1")
     # open since long before the hub started, nobody arrived: past the deadline, red
     expect(tile).to_have_attribute("data-status", "uncovered")
-    expect(tile.locator(".status-word")).to_contain_text("无人顶岗")
-    expect(tile.locator(".fact-clerk dd")).to_have_text("—")  # nobody serves
+    expect(tile.locator(".wt-word")).to_have_text("无人顶岗")
+    expect(tile.locator(".wt-clerk")).to_have_text("")  # nobody serves
 
-    timer = TextTimer(page, "#window-1 .status-word", "在岗")
+    timer = TextTimer(page, "#window-1 .wt-word", "在岗")
     api(type="presence.set", window=1, post="A", state="present")
     delay = timer.delay_after(now())
     assert delay < 1.0, f"the tile changed {delay:.3f} s after the command returned"
     expect(tile).to_have_attribute("data-status", "staffed")
-    expect(tile.locator(".fact-clerk dd")).to_have_text("员工a1")
+    expect(tile.locator(".wt-clerk")).to_have_text("员工a1")
 
     api(type="ticket.issue", service="A")
-    expect(tile.locator(".fact-waiting dd")).to_have_text("1", timeout=1_000)
-    calling = TextTimer(page, "#calling", "请 A001 号到 1 号窗口办理")
-    serving = TextTimer(page, "#window-1 .fact-serving dd", "A001")
+    expect(tile.locator(".wt-wait")).to_have_text("等候 1 人", timeout=1_000)
+    calling = TextTimer(page, "#calling .calling-ticket", "A001")
+    serving = TextTimer(page, "#window-1 .wt-ticket", "A001")
     api(type="ticket.call", window=1)
     returned = now()
     call_delay = calling.delay_after(returned)
     tile_delay = serving.delay_after(returned)
     assert call_delay < 1.0 and tile_delay < 1.0, (call_delay, tile_delay)
-    expect(page.locator("#calling .calling-ticket")).to_have_text("A001")
-    expect(page.locator("#calling .calling-window .t-main")).to_have_text("1 号窗口")
-    expect(page.locator("#recent-calls li").first).to_have_attribute("data-ticket", "A001")
-    expect(tile.locator(".fact-waiting dd")).to_have_text("0")
+    expect(page.locator("#calling .calling-window")).to_have_text("1 号窗口")
+    expect(page.locator("#recent-calls li").first).to_have_attribute("data-fate", "current")
+    expect(page.locator("#recent-calls li b").first).to_have_text("A001")
+    expect(tile.locator(".wt-wait")).to_have_text("等候 0 人")
     print(f"presence {delay * 1000:.0f} ms, call banner {call_delay * 1000:.0f} ms")
 
 
@@ -94,4 +94,4 @@ def test_wall_overlay_while_hub_down_then_reconnects(
     api(type="presence.set", window=2, post="A", state="present")
     tile = page.locator("#window-2")
     expect(tile).to_have_attribute("data-status", "staffed", timeout=1_000)
-    expect(tile.locator(".fact-clerk dd")).to_have_text("员工a2")
+    expect(tile.locator(".wt-clerk")).to_have_text("员工a2")
