@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from hall.config import HallConfig
@@ -18,6 +19,11 @@ from hall.kiosk.labels import Labeller
 from hall.kiosk.times import epoch_ms, hhmm, parse_at
 
 RECENT_CALLS = 6
+# A current call this recent is still worth announcing: a wall that opens or reconnects
+# later says nothing of it (the resident is at the counter by then). Only the newest few
+# carry what to say: a page queues no more than that, and the list travels on every call.
+ANNOUNCE_WITHIN = timedelta(seconds=30)
+ANNOUNCED = 3
 # The events the wall's calls are made of: the calls and what ended them.
 ENDINGS = ("ticket.finished", "ticket.no_show", "ticket.transferred", "ticket.closed")
 CALL_LOG_TYPES = (*CALL_TYPES, *ENDINGS)
@@ -41,6 +47,7 @@ class Call:
     recalls: int  # 0 for a first call
     fate: str  # current | finished | no_show | transferred | closed | superseded
     to_window: int | None  # where a transferred ticket went
+    announce: bool  # current, made within ANNOUNCE_WITHIN, one of the ANNOUNCED newest such
     window_label: str  # 3 号窗口 / Window 3
     mark: str  # 重呼 / 过号 / 转 4 号窗口, or ""
     sentence: str  # 请 A012 号到 3 号窗口办理 (what the band says in words)
@@ -67,12 +74,15 @@ def call_log(
     events: Iterable[Mapping[str, Any]],
     labels: Labeller,
     serving: Mapping[int, str] | None = None,
+    now: datetime | None = None,
 ) -> tuple[Call, ...]:
     """The last RECENT_CALLS calls, newest announcement first, one per ticket and window.
 
     `events`: the day's call and ending events (CALL_LOG_TYPES; others are ignored), in
     any order, repeats allowed. `serving` (window -> ticket at its counter, from the state)
-    confirms the current ones: a call the state no longer shows is not current."""
+    confirms the current ones: a call the state no longer shows is not current. `now`:
+    calls older than ANNOUNCE_WITHIN are not to be announced (without it, every current
+    call may be)."""
     entries: dict[tuple[str, int], _Entry] = {}  # in announcement order
     latest: dict[int, tuple[str, int]] = {}  # window -> its latest call
     for event in _in_order(events):
@@ -93,10 +103,13 @@ def call_log(
                 entry.to_window = int(event.get("to_window") or 0) or None
     newest = list(entries.items())[-RECENT_CALLS:]
     calls = []
+    announced = 0
     for (ticket, window), entry in reversed(newest):
         if entry.fate == "current" and serving is not None and serving.get(window) != ticket:
             entry.fate = "superseded"
-        calls.append(_call(hall, ticket, window, entry, labels))
+        call = _call(hall, ticket, window, entry, labels, now, announced < ANNOUNCED)
+        announced += call.announce
+        calls.append(call)
     return tuple(calls)
 
 
@@ -125,9 +138,18 @@ def _order(event: Mapping[str, Any]) -> tuple[int, int, float]:
     return (int(stamp * 1000), 1 << 62, stamp)
 
 
-def _call(hall: HallConfig, ticket: str, window: int, entry: _Entry, labels: Labeller) -> Call:
+def _call(
+    hall: HallConfig,
+    ticket: str,
+    window: int,
+    entry: _Entry,
+    labels: Labeller,
+    now: datetime | None,
+    room: bool,
+) -> Call:
     event = entry.event
     at = parse_at(event.get("at"))
+    recent = room and (now is None or (at is not None and now - at <= ANNOUNCE_WITHIN))
     return Call(
         id=_key(event),
         ticket=ticket,
@@ -137,6 +159,7 @@ def _call(hall: HallConfig, ticket: str, window: int, entry: _Entry, labels: Lab
         recalls=entry.recalls,
         fate=entry.fate,
         to_window=entry.to_window,
+        announce=entry.fate == "current" and recent,
         window_label=labels("call.to_window", window=window),
         mark=_mark(entry, labels),
         sentence=labels("call.sentence", ticket=ticket, window=window),

@@ -20,7 +20,7 @@ from hall.kiosk.labels import Labeller
 from hall.kiosk.page import PageInfo, Part, page_info, plain
 from hall.kiosk.summary import clock
 from hall.kiosk.times import local
-from hall.kiosk.wall_tiles import WallTile, wall_tile, wall_tile_part
+from hall.kiosk.wall_tiles import WallTile, waiting_part, wall_tile, wall_tile_part
 
 LEGEND = ("staffed", "away", "uncovered", "covered", "extended", "unstaffed")
 # Words the page script shows: the sound indicator's three states.
@@ -58,6 +58,7 @@ class WallContext:
     time: str  # 10:42 at render time; the page script keeps it ticking
     hours: WallHours
     tiles: tuple[WallTile, ...]
+    waits: tuple[Part, ...]  # wait-N: how many wait for window N
     grid_cols: int  # tile columns: 7 windows -> 4 x 2
     grid_rows: int
     calling: Call | None  # the newest call still being made
@@ -69,6 +70,7 @@ class WallContext:
         return (
             Part("clock-hours", "partials/wall_hours.html", {"hours": self.hours}),
             *(wall_tile_part(tile) for tile in self.tiles),
+            *self.waits,
             Part("calling", "partials/calling.html", {"call": self.calling}),
             Part("recent-calls", "partials/recent_calls.html", {"calls": self.calls}),
             *(Part(c.id, "partials/wall_count.html", {"value": c.value}) for c in self.counts),
@@ -96,7 +98,7 @@ def wall_context(
         for w in windows
         if isinstance(w.get("serving"), Mapping)
     }
-    log = call_log(hall, calls, labels, serving)
+    log = call_log(hall, calls, labels, serving, now)
     name = hall.label(labels.lang)
     return WallContext(
         page=page_info(
@@ -113,6 +115,7 @@ def wall_context(
         time=local(hall, now).strftime("%H:%M"),
         hours=_hours(hall, data, hours, labels, now),
         tiles=tiles,
+        waits=tuple(waiting_part(w, labels) for w in windows),
         grid_cols=cols,
         grid_rows=rows,
         calling=next((c for c in log if c.current), None),

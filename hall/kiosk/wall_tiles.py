@@ -1,7 +1,8 @@
 """A window as the lobby wall shows it, for residents reading it from across the hall: its
 number and services, its staffing as a colour band with a short word, the ticket at its
 counter in large type, and how many wait for it. Lean on purpose: a tile is sent again
-whenever one of these values changes, and only then."""
+whenever one of these values changes, and only then; how many wait is a part of its own
+(it changes at every ticket issued, for every window of that service)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from hall.kiosk.tiles import status_key
 from hall.kiosk.times import epoch_ms, minutes_between, parse_at
 
 WALL_TILE = "partials/wall_tile.html"
+WAIT_TEMPLATE = "partials/wall_wait.html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,6 @@ class WallTile:
     flashing: bool  # nobody serves where someone must: uncovered, or stranded residents
     clerk: str  # who serves (or has only stepped away); "" for nobody
     serving: str  # the ticket at the counter, "" for none
-    waiting: str  # 等候 3 人 / 3 waiting
 
 
 def wall_tile(
@@ -94,12 +95,18 @@ def wall_tile(
         flashing=status == "uncovered" or stranded,
         clerk=clerk,
         serving=str(serving["number"]) if isinstance(serving, Mapping) else "",
-        waiting=labels("tile.waiting", count=waiting),
     )
 
 
 def wall_tile_part(tile: WallTile) -> Part:
     return Part(tile.id, WALL_TILE, {"tile": tile})
+
+
+def waiting_part(window: Mapping[str, Any], labels: Labeller) -> Part:
+    """`wait-3`: 等候 3 人 / 3 waiting, under the window's tile."""
+    count = int(window.get("waiting") or 0)
+    text = labels("tile.waiting", count=count)
+    return Part(f"wait-{window['number']}", WAIT_TEMPLATE, {"text": text})
 
 
 def _services(hall: HallConfig, codes: list[Any], labels: Labeller) -> list[str]:

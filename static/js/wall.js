@@ -4,17 +4,17 @@
  *
  * Which calls are current comes from the server: the rows of #recent-calls with
  * data-fate="current" (a call whose ticket is still called at that window, not replaced by
- * a recall or a newer call). A waiting announcement whose call is no longer current is
- * dropped; the one on show is cut short. At most MAX_WAITING wait; one that waited past
- * `stale` is skipped (the board and the list still show it), so the band keeps up with a
- * busy hall (or a demo at 60x). */
+ * a recall or a newer call); those recent enough to announce carry what to say (data-say,
+ * data-clips). A waiting announcement whose call is no longer current is dropped; the one
+ * on show is cut short. At most MAX_WAITING wait; one that waited past `stale` is skipped
+ * (the board and the list still show it), so the band keeps up with a busy hall (or a
+ * demo at 60x). */
 (function () {
   "use strict";
 
   var hall = window.hall;
   if (hall.view !== "wall") return;
   var say = hall.say;
-  var now = hall.now;
   var sound = hall.sound;
 
   // Times in ms; a page may set window.HALL_WALL_TIMING before this script runs (tests).
@@ -22,7 +22,6 @@
     alone: 6000, // on show at least this long when nothing waits
     shortest: 1500, // ... and this long when another call waits
     stale: 10000, // waited longer than this: not announced any more
-    fresh: 120000, // older calls found on (re)connecting are not announced
     gap: 300 // between two announcements
   }, window.HALL_WALL_TIMING || {});
   var MAX_WAITING = 3;
@@ -34,14 +33,16 @@
   var queue = []; // calls waiting to be announced, oldest first
   var playing = null; // {call, started, spoken, timer}
 
+  /* The current calls, newest first: {id, ticket, label, text, clips}; `text` is
+   * undefined for one too old to announce. */
   function currentCalls() {
-    var found = {};
+    var found = [];
     document.querySelectorAll('#recent-calls [data-fate="current"]').forEach(function (li) {
       var d = li.dataset;
-      found[d.callId] = {
+      found.push({
         id: d.callId, ticket: li.children[0].textContent, label: li.children[1].textContent,
-        text: d.say, at: Number(d.atMs), clips: (d.clips || "").split(" ").filter(Boolean)
-      };
+        text: d.say, clips: (d.clips || "").split(" ").filter(Boolean)
+      });
     });
     return found;
   }
@@ -106,20 +107,16 @@
   }
 
   function update() {
-    var current = currentCalls();
-    var kept = {};
+    var current = {};
     var fresh = [];
-    Object.keys(current).forEach(function (id) {
-      kept[id] = true;
-      if (seen[id]) return;
-      var call = current[id];
-      if (now() - call.at > T.fresh) return;
+    currentCalls().forEach(function (call) {
+      current[call.id] = true;
+      if (seen[call.id] || call.text === undefined) return;
       call.seenAt = performance.now();
-      fresh.push(call);
+      fresh.unshift(call); // oldest first
     });
-    seen = kept; // bounded: only the calls that are still current
+    seen = current; // bounded: only the calls that are still current
     queue = queue.filter(function (c) { return current[c.id]; });
-    fresh.sort(function (a, b) { return a.at - b.at; });
     queue = queue.concat(fresh);
     while (queue.length > MAX_WAITING) queue.shift();
     if (playing && !current[playing.call.id]) {
@@ -135,7 +132,7 @@
   }
 
   // The calls already made when the page opens are not announced.
-  Object.keys(currentCalls()).forEach(function (id) { seen[id] = true; });
+  currentCalls().forEach(function (call) { seen[call.id] = true; });
   hall.onFrame(update);
 
   /* One honest sound indicator: on, off (muted here), or blocked by the browser's

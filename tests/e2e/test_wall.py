@@ -37,7 +37,7 @@ def test_wall_shows_presence_and_calls_within_a_second(page: Page, hub: Hub, api
     expect(tile.locator(".wt-clerk")).to_have_text("员工a1")
 
     api(type="ticket.issue", service="A")
-    expect(tile.locator(".wt-wait")).to_have_text("等候 1 人", timeout=1_000)
+    expect(page.locator("#wait-1")).to_have_text("等候 1 人", timeout=1_000)
     calling = TextTimer(page, "#calling .calling-ticket", "A001")
     serving = TextTimer(page, "#window-1 .wt-ticket", "A001")
     api(type="ticket.call", window=1)
@@ -48,7 +48,7 @@ def test_wall_shows_presence_and_calls_within_a_second(page: Page, hub: Hub, api
     expect(page.locator("#calling .calling-window")).to_have_text("1 号窗口")
     expect(page.locator("#recent-calls li").first).to_have_attribute("data-fate", "current")
     expect(page.locator("#recent-calls li b").first).to_have_text("A001")
-    expect(tile.locator(".wt-wait")).to_have_text("等候 0 人")
+    expect(page.locator("#wait-1")).to_have_text("等候 0 人")
     print(f"presence {delay * 1000:.0f} ms, call banner {call_delay * 1000:.0f} ms")
 
 
@@ -95,3 +95,63 @@ def test_wall_overlay_while_hub_down_then_reconnects(
     tile = page.locator("#window-2")
     expect(tile).to_have_attribute("data-status", "staffed", timeout=1_000)
     expect(tile.locator(".wt-clerk")).to_have_text("员工a2")
+
+
+HOLD = "window.HALL_WALL_TIMING = {alone: 60000, shortest: 60000, stale: 60000};"
+
+
+def test_an_announcement_is_dropped_once_its_call_is_over(page: Page, hub: Hub, api: Api) -> None:
+    """The band announces current calls only: a call that waits is dropped when its ticket
+    is a no-show, and the one on show ends when its ticket is recalled (announced again),
+    transferred or finished. Each announcement is held (HOLD) so that only its call's end
+    can end it."""
+    for window in (1, 2):
+        api(type="presence.set", window=window, post="A", state="present")
+    for _ in range(3):
+        api(type="ticket.issue", service="A")
+    page.add_init_script(HOLD)
+    open_live(page, hub.url + "/halls/t/wall")
+    band = page.locator("#announce")
+    expect(band).to_be_hidden()
+
+    def current(window: int) -> str:
+        row = page.locator(f'#recent-calls [data-fate="current"][data-window="{window}"]')
+        expect(row).to_have_count(1)
+        return str(row.get_attribute("data-call-id"))
+
+    api(type="ticket.call", window=1)  # A001
+    first = current(1)
+    expect(band).to_have_attribute("data-call-id", first)
+    expect(band.locator(".announce-ticket")).to_have_text("A001")
+    expect(band.locator(".announce-window")).to_have_text("1 号窗口")
+
+    waiting = TextTimer(page, "#announce .announce-queue", "A002")
+    api(type="ticket.call", window=2)  # A002: shown at once as the next one
+    delay = waiting.delay_after(now())
+    assert delay < 1.0, f"the new call showed {delay:.3f} s after the command returned"
+    expect(band.locator(".announce-queue li")).to_have_text(["A002 → 2 号窗口"])
+    api(type="ticket.no_show", window=2)
+    expect(band).to_have_attribute("data-queue", "")
+    expect(band.locator(".announce-next")).to_be_hidden()
+    expect(page.locator('#recent-calls [data-window="2"] mark')).to_have_text("过号")
+    expect(band).to_have_attribute("data-call-id", first)  # still on show: A001 is current
+
+    api(type="ticket.recall", window=1)
+    again = current(1)
+    assert again != first
+    expect(band).to_have_attribute("data-call-id", again)  # announced anew
+    expect(page.locator('#recent-calls [data-window="1"] mark')).to_have_text("重呼")
+
+    api(type="ticket.transfer", window=1, to_window=2)
+    expect(band).to_be_hidden()  # A001 left window 1: nothing to announce
+    expect(page.locator("#calling .calling-none")).to_have_text("暂无叫号")
+    expect(page.locator('#recent-calls [data-fate="transferred"] mark')).to_have_text("转 2 号窗口")
+
+    api(type="ticket.call", window=2)  # the transferred A001 comes first at window 2
+    expect(band.locator(".announce-window")).to_have_text("2 号窗口")
+    expect(band.locator(".announce-ticket")).to_have_text("A001")
+    expect(page.locator("#calling .calling-ticket")).to_have_text("A001")
+    api(type="ticket.finish", window=2)
+    expect(band).to_be_hidden()
+    expect(page.locator("#calling .calling-none")).to_be_visible()  # 正在呼叫: none now
+    expect(page.locator("#recent-calls li")).to_have_count(3)  # A001 at 2 and 1, A002

@@ -393,6 +393,7 @@ def test_fragment_ids_per_view(hall: HallConfig, renderer: Renderer) -> None:
     assert list(wall) == [
         "clock-hours",
         *windows,
+        *(f"wait-{n}" for n in range(1, 8)),
         "calling",
         "recent-calls",
         "count-waiting",

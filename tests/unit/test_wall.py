@@ -146,6 +146,30 @@ def test_repeats_and_other_events_change_nothing_and_the_list_is_bounded(
     assert all(c.fate == "finished" for c in calls)
 
 
+def test_only_the_newest_recent_current_calls_carry_what_to_say(hall: HallConfig) -> None:
+    log = Log()
+    for n, window in enumerate((1, 2, 3, 1, 2), start=1):
+        if n > 3:
+            log.add("ticket.finished", f"A{n - 3:03}", window)
+        log.call(f"A{n:03}", window)
+    now = T0 + timedelta(seconds=20)
+    calls = call_log(hall, log.events, Labeller(ZH), now=now)
+    assert [(c.ticket, c.current, c.announce) for c in calls] == [
+        ("A005", True, True),
+        ("A004", True, True),
+        ("A003", True, True),
+        ("A002", False, False),
+        ("A001", False, False),
+    ]
+    log = Log()
+    for n in range(1, 5):
+        log.call(f"B{n:03}", n)
+    calls = call_log(hall, log.events, Labeller(ZH), now=now)
+    assert [c.announce for c in calls] == [True, True, True, False]  # the newest three
+    later = call_log(hall, log.events, Labeller(ZH), now=T0 + timedelta(seconds=33))
+    assert [c.announce for c in later] == [True, True, False, False]  # B001, B002: too old
+
+
 def wall_state(hall: HallConfig, serving: dict[int, str], waiting: int = 0) -> dict[str, Any]:
     windows = []
     for w in hall.windows:
@@ -228,7 +252,15 @@ def test_the_fragments_carry_what_the_page_decides_with(hall: HallConfig) -> Non
     # an ended call carries its fate, but nothing to announce
     assert 'data-fate="no_show"' in gone and "data-say" not in gone and "data-call-id" not in gone
     assert "<mark>过号</mark>" in frags["recent-calls"]
-    assert f'data-call-id="{called}"' in frags["calling"]
+    assert "A001" in frags["calling"] and "1 号窗口" in frags["calling"]
+    # a minute later A001 is still at the counter, but no page that opens now announces it
+    later = wall_context(
+        hall, wall_state(hall, {1: "A001"}), log.events, ZH, T0 + timedelta(minutes=2)
+    )
+    (row,) = re.findall(
+        r"<li [^>]*data-fate=.current[^>]*>", Renderer().fragments("wall", later)["recent-calls"]
+    )
+    assert f'data-call-id="{called}"' in row and "data-say" not in row
 
 
 def test_the_english_wall_is_english_but_for_peoples_names(
