@@ -143,6 +143,7 @@
     var state = sound.muted() ? "off" : sound.unlocked() ? "on" : "blocked";
     indicator.dataset.state = state;
     indicator.textContent = say("wall.sound." + state);
+    indicator.hidden = false; // shown once known: never a state it is not in
     indicator.setAttribute("aria-pressed", state === "on" ? "true" : "false");
   }
   indicator.addEventListener("click", function () {

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.support.hubs import Hub
 
 from .browse import TextTimer, now, open_live, shoot, wait_live
-from .conftest import BrowserLog
+from .conftest import CHROMIUM, CHROMIUM_ARGS, SOCKET_PROBE, BrowserLog
 
 pytestmark = pytest.mark.e2e
 
@@ -155,3 +155,38 @@ def test_an_announcement_is_dropped_once_its_call_is_over(page: Page, hub: Hub, 
     expect(band).to_be_hidden()
     expect(page.locator("#calling .calling-none")).to_be_visible()  # 正在呼叫: none now
     expect(page.locator("#recent-calls li")).to_have_count(3)  # A001 at 2 and 1, A002
+
+
+def test_one_sound_indicator_that_says_what_is_so(
+    page: Page, hub: Hub, browser: Browser, browser_log: BrowserLog
+) -> None:
+    """Chromium as it comes blocks sound until someone taps the page; nobody taps a wall.
+    The wall says so (and how to start its browser), in one element; started with the
+    documented flag, it plays sound untouched."""
+    open_live(page, hub.url + "/halls/t/wall")
+    sound = page.locator("#sound")
+    expect(page.locator(".sound")).to_have_count(1)
+    expect(sound).to_have_attribute("data-state", "blocked")
+    expect(sound).to_contain_text("声音被浏览器拦截")
+    expect(sound).to_contain_text("--autoplay-policy=no-user-gesture-required")
+    sound.click()  # a gesture: the browser allows sound from now on
+    expect(sound).to_have_attribute("data-state", "on")
+    expect(sound).to_have_text("声音：开")
+    sound.click()
+    expect(sound).to_have_attribute("data-state", "off")
+    expect(sound).to_have_text("声音：关")
+
+    flagged = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"],
+    )
+    try:
+        context = flagged.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+        context.add_init_script(SOCKET_PROBE)
+        wall = context.new_page()
+        browser_log.watch(wall)
+        open_live(wall, hub.url + "/halls/t/wall")
+        expect(wall.locator("#sound")).to_have_attribute("data-state", "on")
+        expect(wall.locator("#sound")).to_have_text("声音：开")
+    finally:
+        flagged.close()

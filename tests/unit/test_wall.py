@@ -354,3 +354,19 @@ def test_every_coloured_box_in_the_sheet_contrasts_enough() -> None:
         for ink_name in ("--dim", "--quiet", "--call"):
             assert contrast(ground, variables[ink_name]) >= 4.5, (ground, ink_name)
         assert contrast(ground, "#f8fafc") >= 4.5 and contrast(ground, "#fbbf24") >= 4.5
+
+
+def test_a_board_of_one_row_lists_each_windows_services_in_its_language(
+    renderer: Renderer,
+) -> None:
+    hall = make_hall(english=True)
+    state = wall_state(hall, {})
+    english = renderer.fragments("wall", wall_context(hall, state, [], EN, T0))
+    assert "Labour and social security" in english["window-3"]
+    assert "Civil affairs and veterans, Labour and social security" in english["window-2"]
+    assert "Disabled Persons&#39; Federation" in english["window-2"]
+    chinese = renderer.fragments("wall", wall_context(hall, state, [], ZH, T0))
+    assert ">甲、乙<" in chinese["window-2"] and ">窗口2<" in chinese["window-2"]
+    seven = make_hall(windows=7, english=True)
+    tiles = renderer.fragments("wall", wall_context(seven, wall_state(seven, {}), [], EN, T0))
+    assert "wt-svc" not in tiles["window-2"]  # two rows: no room for the services line
