@@ -53,7 +53,7 @@ STRINGS: Final[dict[str, str]] = {
     "tile.no_clerk": "Nobody on duty",
     "wall.now_calling": "Now calling",
     "wall.recent_calls": "Recent calls",
-    "wall.no_calls": "No calls yet",
+    "wall.no_calls": "Nobody is being called",
     "wall.hours": "Hours {hours}",
     "wall.no_hours_today": "Closed today",
     "wall.extended_banner": "Past closing time: {windows} keep serving. Please wait.",
