@@ -74,7 +74,7 @@ from hall.store.embedded import EmbeddedRedis, free_tcp_port
 
 TARGETS = ("hall-events", "hall-wall", "peer-websockets", "peer-broadcaster")
 MARK = b'class="calling-ticket">'  # the wall's `calling` fragment names the called ticket
-LISTED = re.compile(rb'<li class="rc[^"]*"[^>]*? data-ticket="([^"]+)"')  # its recent calls
+LISTED = re.compile(rb'<li data-fate="[^"]*"[^>]*><b>([^<]+)</b>')  # its recent calls
 WARM_UP = 21  # commands before each measured run (a multiple of 3: the cycle stays whole)
 
 

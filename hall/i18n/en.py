@@ -53,7 +53,7 @@ STRINGS: Final[dict[str, str]] = {
     "tile.no_clerk": "Nobody on duty",
     "wall.now_calling": "Now calling",
     "wall.recent_calls": "Recent calls",
-    "wall.no_calls": "No calls yet",
+    "wall.no_calls": "Nobody is being called",
     "wall.hours": "Hours {hours}",
     "wall.no_hours_today": "Closed today",
     "wall.extended_banner": "Past closing time: {windows} keep serving. Please wait.",
@@ -497,4 +497,28 @@ STRINGS: Final[dict[str, str]] = {
     ),
     "todo.b_unavailable.leave": "B-post {staff} is on leave: send someone else to window {window}",
     "todo.overdue": "Find out why {ticket} is still waiting; open another window if needed",
+    # --- wall ---
+    "wall.status.staffed": "Staffed",
+    "wall.status.away": "Away",
+    "wall.status.uncovered": "Uncovered",
+    "wall.status.covered": "B covers",
+    "wall.status.extended": "Extended",
+    "wall.status.closed_before": "Not open",
+    "wall.status.closed_break": "Lunch",
+    "wall.status.closed_day": "Closed",
+    "wall.status.closed_off": "Closed",
+    "wall.status.unstaffed": "No clerk",
+    "wall.status.left": "Left",
+    "wall.mark.recall": "Recall",
+    "wall.mark.no_show": "No-show",
+    "wall.mark.transferred": "To window {window}",
+    "wall.mark.closed": "Closed",
+    "wall.next": "Next",
+    "wall.extended_line": "Still serving: {windows}. Please wait",
+    "wall.sound.on": "Sound on",
+    "wall.sound.off": "Sound off",
+    "wall.sound.blocked": (
+        "Sound blocked by the browser: start Chromium with"
+        " --autoplay-policy=no-user-gesture-required (docs/operations.md, Wall screen)"
+    ),
 }

@@ -471,4 +471,28 @@ STRINGS: Final[dict[str, str]] = {
     ),
     "todo.b_unavailable.leave": "B岗 {staff} 请假中：请另派人员到 {window} 号窗口",
     "todo.overdue": "请了解 {ticket} 号等候过久的原因，必要时加开窗口",
+    # --- wall ---
+    "wall.status.staffed": "在岗",
+    "wall.status.away": "暂离",
+    "wall.status.uncovered": "无人顶岗",
+    "wall.status.covered": "B岗顶岗",
+    "wall.status.extended": "延时服务",
+    "wall.status.closed_before": "未开放",
+    "wall.status.closed_break": "午休",
+    "wall.status.closed_day": "已下班",
+    "wall.status.closed_off": "今日休息",
+    "wall.status.unstaffed": "未到岗",
+    "wall.status.left": "已离岗",
+    "wall.mark.recall": "重呼",
+    "wall.mark.no_show": "过号",
+    "wall.mark.transferred": "转 {window} 号窗口",
+    "wall.mark.closed": "窗口关闭",
+    "wall.next": "稍后",
+    "wall.extended_line": "{windows}延时服务，请耐心等候",
+    "wall.sound.on": "声音：开",
+    "wall.sound.off": "声音：关",
+    "wall.sound.blocked": (
+        "声音被浏览器拦截：请按运维文档「叫号屏」"
+        "以 --autoplay-policy=no-user-gesture-required 启动 Chromium"
+    ),
 }

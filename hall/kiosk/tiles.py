@@ -81,7 +81,7 @@ def window_tile(
         status=status,
         serving_status=serves,
         css=f"st-{status} ss-{serves}" if status == "extended" else f"st-{status}",
-        label=labels.text(_status_key(status, hours, bool(window.get("arrived")))),
+        label=labels.text(status_key(status, hours, bool(window.get("arrived")))),
         detail=detail,
         minutes=minutes,
         since_ms=since_ms,
@@ -102,7 +102,7 @@ def tile_part(tile: Tile, size: str) -> Part:
     return Part(tile.id, TILE_TEMPLATE, {"tile": tile, "size": size})
 
 
-def _status_key(status: str, hours: Hours, arrived: bool) -> str:
+def status_key(status: str, hours: Hours, arrived: bool) -> str:
     """未开放 / 午休 / 已下班 / 今日休息 for a closed window; 未到岗 (not arrived this
     session) vs 已离岗 (arrived, then went off) for an unstaffed one."""
     if status == "closed":

@@ -20,8 +20,9 @@ from hall.config import HallConfig
 from hall.core import AnyEvent, State, decode_event, evolve
 from hall.core.alertbook import AlertBook
 from hall.core.alerts import current
-from hall.core.events import CALL_TYPES, DayStarted
+from hall.core.events import DayStarted
 from hall.core.public import public_state
+from hall.kiosk.calls import CALL_LOG_TYPES
 from hall.live.fanout import Fanout
 from hall.live.outbox import Outbox
 from hall.live.wire import text_frame
@@ -31,7 +32,9 @@ from hall.store.store import with_id
 
 Frame = tuple[tuple[int, int], str, bytes]  # the events websocket's (stream id, text, frame)
 RECENT = 2000  # events kept for screens that show today's history (director, last calls)
-CALLS = 12  # calls kept for the wall's banner and its list of recent calls
+# The wall's calls and what ended them (its last six calls need at most 5 events each:
+# the call, up to 3 recalls, the ending).
+CALLS = 48
 
 _encoder = msgspec.json.Encoder()
 
@@ -49,7 +52,7 @@ class HallFeed:
         # Today's events as JSON-ready dicts with their ids (the director's counters and
         # timeline, the wall's last calls); bounded, and restarted by `day.started`.
         self.today: deque[dict[str, Any]] = deque(maxlen=RECENT)
-        self.calls: deque[dict[str, Any]] = deque(maxlen=CALLS)  # today's last calls, of those
+        self.calls: deque[dict[str, Any]] = deque(maxlen=CALLS)  # of those: calls, endings
         # Today's tickets that left the queue: number -> how (the resident's page says so).
         self.fates: dict[str, Fate] = {}
         # The director's alerts as they come and go today (the history of resolved ones).
@@ -88,9 +91,9 @@ class HallFeed:
             self.alerts.clear()
         data = {"id": event_id, **msgspec.to_builtins(event)}
         self.today.append(data)
-        if data["type"] in CALL_TYPES:
+        if data["type"] in CALL_LOG_TYPES:
             self.calls.append(data)
-        elif (fate := fate_of(data)) is not None:
+        if (fate := fate_of(data)) is not None:
             self.fates[fate[0]] = fate[1]
 
     async def apply(self, batch: list[tuple[str, bytes]]) -> None:

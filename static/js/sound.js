@@ -1,5 +1,5 @@
-/* Sound: clips, the spoken call (a Mandarin voice when the browser has one), the mute
- * switch, and the browser's autoplay block. Loads after static/hall.js; offers
+/* Sound: clips, the spoken call (a Mandarin voice when the browser has one), muting, and
+ * whether the browser blocks sound without a gesture. Loads after static/hall.js; offers
  * `hall.sound`. */
 (function () {
   "use strict";
@@ -8,6 +8,8 @@
 
   var audioCache = {};
   var soundUnlocked = false;
+  var generation = 0; // bumped by stop(): a chain of clips started before it goes no further
+  var ending = []; // how to end each clip playing now
   function clip(name) {
     if (!audioCache[name]) {
       audioCache[name] = new Audio(body.dataset.static + "/audio/" + name + ".ogg");
@@ -22,10 +24,12 @@
       var end = function () {
         if (finished) return;
         finished = true;
+        ending.splice(ending.indexOf(end), 1);
         a.removeEventListener("ended", end);
         a.removeEventListener("error", end);
         resolve();
       };
+      ending.push(end);
       a.addEventListener("ended", end);
       a.addEventListener("error", end);
       a.currentTime = 0;
@@ -35,8 +39,9 @@
     });
   }
   function playClips(names) {
+    var mine = generation;
     return names.reduce(function (chain, name) {
-      return chain.then(function () { return playClip(name); });
+      return chain.then(function () { return mine === generation ? playClip(name) : null; });
     }, Promise.resolve());
   }
   function mandarinVoice() {
@@ -50,7 +55,9 @@
   function speak(text, clips) {
     var voice = mandarinVoice();
     if (!voice) return playClips(clips);
+    var mine = generation;
     return playClip(clips[0]).then(function () {
+      if (mine !== generation) return null;
       return new Promise(function (resolve) {
         var u = new SpeechSynthesisUtterance(text);
         u.voice = voice;
@@ -70,48 +77,49 @@
       return false;
     }
   }
-  function setupSoundControls() {
-    var toggle = document.getElementById("sound-toggle");
-    var enable = document.getElementById("sound-enable");
-    var paint = function () {
-      if (!toggle) return;
-      toggle.textContent = muted() ? toggle.dataset.off : toggle.dataset.on;
-      toggle.setAttribute("aria-pressed", muted() ? "false" : "true");
-    };
-    var unlock = function () {
-      soundUnlocked = true;
-      if (enable) enable.hidden = true;
-      clip("chime").load();
-    };
-    if (toggle) {
-      toggle.addEventListener("click", function () {
-        try {
-          localStorage.setItem("hall.muted", muted() ? "0" : "1");
-        } catch (e) { /* private mode: the switch lasts this page */ }
-        paint();
-      });
-    }
-    paint();
-    // Browsers block sound until a gesture. Probe at volume 0 (muted playback is always
-    // allowed, so it would prove nothing) and ask once if blocked.
-    var probe = clip("chime");
-    probe.volume = 0;
-    var p = probe.play();
+  /* Whether the browser lets this page play sound without a gesture (a wall started with
+   * `--autoplay-policy=no-user-gesture-required`): resolves to true or false. Probed at
+   * volume 0, not muted: muted playback is always allowed, so it would prove nothing. */
+  function probe() {
+    var a = clip("chime");
+    a.volume = 0;
     var restore = function () {
-      probe.pause();
-      probe.currentTime = 0;
-      probe.volume = 1;
+      a.pause();
+      a.currentTime = 0;
+      a.volume = 1;
     };
-    if (p && p.then) {
-      p.then(function () { restore(); unlock(); }, function () {
-        restore();
-        if (enable && !soundUnlocked) enable.hidden = false;
-      });
-    } else {
+    var p = a.play();
+    if (!p || !p.then) {
       restore();
+      return Promise.resolve(soundUnlocked);
     }
-    document.addEventListener("pointerdown", unlock, { once: true });
-    document.addEventListener("keydown", unlock, { once: true });
+    return p.then(function () {
+      restore();
+      soundUnlocked = true;
+      return true;
+    }, function (err) {
+      restore();
+      // Only NotAllowedError is the autoplay policy; a clip that failed to load is not.
+      if (!err || err.name !== "NotAllowedError") soundUnlocked = true;
+      return soundUnlocked;
+    });
+  }
+  /* After a tap or a key: the page may play sound from now on. */
+  function unlock() {
+    soundUnlocked = true;
+    clip("chime").load();
+  }
+  function setMuted(on) {
+    try {
+      localStorage.setItem("hall.muted", on ? "1" : "0");
+    } catch (e) { /* private mode: the switch lasts this page */ }
+  }
+  /* Cut what is playing or speaking now (a call that is over is not said to the end). */
+  function stop() {
+    generation += 1;
+    Object.keys(audioCache).forEach(function (name) { audioCache[name].pause(); });
+    ending.slice().forEach(function (end) { end(); });
+    if ("speechSynthesis" in window) window.speechSynthesis.cancel();
   }
 
   window.hall.sound = {
@@ -119,6 +127,9 @@
     speak: speak,
     muted: muted,
     unlocked: function () { return soundUnlocked; },
-    setupControls: setupSoundControls
+    setMuted: setMuted,
+    probe: probe,
+    unlock: unlock,
+    stop: stop
   };
 })();

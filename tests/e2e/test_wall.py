@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.support.hubs import Hub
 
 from .browse import TextTimer, now, open_live, shoot, wait_live
-from .conftest import BrowserLog
+from .conftest import CHROMIUM, CHROMIUM_ARGS, SOCKET_PROBE, BrowserLog
 
 pytestmark = pytest.mark.e2e
 
@@ -26,29 +26,29 @@ def test_wall_shows_presence_and_calls_within_a_second(page: Page, hub: Hub, api
     tile = page.locator("#window-1")
     # open since long before the hub started, nobody arrived: past the deadline, red
     expect(tile).to_have_attribute("data-status", "uncovered")
-    expect(tile.locator(".status-word")).to_contain_text("无人顶岗")
-    expect(tile.locator(".fact-clerk dd")).to_have_text("—")  # nobody serves
+    expect(tile.locator(".wt-word")).to_have_text("无人顶岗")
+    expect(tile.locator(".wt-clerk")).to_have_text("")  # nobody serves
 
-    timer = TextTimer(page, "#window-1 .status-word", "在岗")
+    timer = TextTimer(page, "#window-1 .wt-word", "在岗")
     api(type="presence.set", window=1, post="A", state="present")
     delay = timer.delay_after(now())
     assert delay < 1.0, f"the tile changed {delay:.3f} s after the command returned"
     expect(tile).to_have_attribute("data-status", "staffed")
-    expect(tile.locator(".fact-clerk dd")).to_have_text("员工a1")
+    expect(tile.locator(".wt-clerk")).to_have_text("员工a1")
 
     api(type="ticket.issue", service="A")
-    expect(tile.locator(".fact-waiting dd")).to_have_text("1", timeout=1_000)
-    calling = TextTimer(page, "#calling", "请 A001 号到 1 号窗口办理")
-    serving = TextTimer(page, "#window-1 .fact-serving dd", "A001")
+    expect(page.locator("#wait-1")).to_have_text("等候 1 人", timeout=1_000)
+    calling = TextTimer(page, "#calling .calling-ticket", "A001")
+    serving = TextTimer(page, "#window-1 .wt-ticket", "A001")
     api(type="ticket.call", window=1)
     returned = now()
     call_delay = calling.delay_after(returned)
     tile_delay = serving.delay_after(returned)
     assert call_delay < 1.0 and tile_delay < 1.0, (call_delay, tile_delay)
-    expect(page.locator("#calling .calling-ticket")).to_have_text("A001")
-    expect(page.locator("#calling .calling-window .t-main")).to_have_text("1 号窗口")
-    expect(page.locator("#recent-calls li").first).to_have_attribute("data-ticket", "A001")
-    expect(tile.locator(".fact-waiting dd")).to_have_text("0")
+    expect(page.locator("#calling .calling-window")).to_have_text("1 号窗口")
+    expect(page.locator("#recent-calls li").first).to_have_attribute("data-fate", "current")
+    expect(page.locator("#recent-calls li b").first).to_have_text("A001")
+    expect(page.locator("#wait-1")).to_have_text("等候 0 人")
     print(f"presence {delay * 1000:.0f} ms, call banner {call_delay * 1000:.0f} ms")
 
 
@@ -94,4 +94,99 @@ def test_wall_overlay_while_hub_down_then_reconnects(
     api(type="presence.set", window=2, post="A", state="present")
     tile = page.locator("#window-2")
     expect(tile).to_have_attribute("data-status", "staffed", timeout=1_000)
-    expect(tile.locator(".fact-clerk dd")).to_have_text("员工a2")
+    expect(tile.locator(".wt-clerk")).to_have_text("员工a2")
+
+
+HOLD = "window.HALL_WALL_TIMING = {alone: 60000, shortest: 60000, stale: 60000};"
+
+
+def test_an_announcement_is_dropped_once_its_call_is_over(page: Page, hub: Hub, api: Api) -> None:
+    """The band announces current calls only: a call that waits is dropped when its ticket
+    is a no-show, and the one on show ends when its ticket is recalled (announced again),
+    transferred or finished. Each announcement is held (HOLD) so that only its call's end
+    can end it."""
+    for window in (1, 2):
+        api(type="presence.set", window=window, post="A", state="present")
+    for _ in range(3):
+        api(type="ticket.issue", service="A")
+    page.add_init_script(HOLD)
+    open_live(page, hub.url + "/halls/t/wall")
+    band = page.locator("#announce")
+    expect(band).to_be_hidden()
+
+    def current(window: int) -> str:
+        row = page.locator(f'#recent-calls [data-fate="current"][data-window="{window}"]')
+        expect(row).to_have_count(1)
+        return str(row.get_attribute("data-call-id"))
+
+    api(type="ticket.call", window=1)  # A001
+    first = current(1)
+    expect(band).to_have_attribute("data-call-id", first)
+    expect(band.locator(".announce-ticket")).to_have_text("A001")
+    expect(band.locator(".announce-window")).to_have_text("1 号窗口")
+
+    waiting = TextTimer(page, "#announce .announce-queue", "A002")
+    api(type="ticket.call", window=2)  # A002: shown at once as the next one
+    delay = waiting.delay_after(now())
+    assert delay < 1.0, f"the new call showed {delay:.3f} s after the command returned"
+    expect(band.locator(".announce-queue li")).to_have_text(["A002 → 2 号窗口"])
+    api(type="ticket.no_show", window=2)
+    expect(band).to_have_attribute("data-queue", "")
+    expect(band.locator(".announce-next")).to_be_hidden()
+    expect(page.locator('#recent-calls [data-window="2"] mark')).to_have_text("过号")
+    expect(band).to_have_attribute("data-call-id", first)  # still on show: A001 is current
+
+    api(type="ticket.recall", window=1)
+    again = current(1)
+    assert again != first
+    expect(band).to_have_attribute("data-call-id", again)  # announced anew
+    expect(page.locator('#recent-calls [data-window="1"] mark')).to_have_text("重呼")
+
+    api(type="ticket.transfer", window=1, to_window=2)
+    expect(band).to_be_hidden()  # A001 left window 1: nothing to announce
+    expect(page.locator("#calling .calling-none")).to_have_text("暂无叫号")
+    expect(page.locator('#recent-calls [data-fate="transferred"] mark')).to_have_text("转 2 号窗口")
+
+    api(type="ticket.call", window=2)  # the transferred A001 comes first at window 2
+    expect(band.locator(".announce-window")).to_have_text("2 号窗口")
+    expect(band.locator(".announce-ticket")).to_have_text("A001")
+    expect(page.locator("#calling .calling-ticket")).to_have_text("A001")
+    api(type="ticket.finish", window=2)
+    expect(band).to_be_hidden()
+    expect(page.locator("#calling .calling-none")).to_be_visible()  # 正在呼叫: none now
+    expect(page.locator("#recent-calls li")).to_have_count(3)  # A001 at 2 and 1, A002
+
+
+def test_one_sound_indicator_that_says_what_is_so(
+    page: Page, hub: Hub, browser: Browser, browser_log: BrowserLog
+) -> None:
+    """Chromium as it comes blocks sound until someone taps the page; nobody taps a wall.
+    The wall says so (and how to start its browser), in one element; started with the
+    documented flag, it plays sound untouched."""
+    open_live(page, hub.url + "/halls/t/wall")
+    sound = page.locator("#sound")
+    expect(page.locator(".sound")).to_have_count(1)
+    expect(sound).to_have_attribute("data-state", "blocked")
+    expect(sound).to_contain_text("声音被浏览器拦截")
+    expect(sound).to_contain_text("--autoplay-policy=no-user-gesture-required")
+    sound.click()  # a gesture: the browser allows sound from now on
+    expect(sound).to_have_attribute("data-state", "on")
+    expect(sound).to_have_text("声音：开")
+    sound.click()
+    expect(sound).to_have_attribute("data-state", "off")
+    expect(sound).to_have_text("声音：关")
+
+    flagged = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"],
+    )
+    try:
+        context = flagged.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+        context.add_init_script(SOCKET_PROBE)
+        wall = context.new_page()
+        browser_log.watch(wall)
+        open_live(wall, hub.url + "/halls/t/wall")
+        expect(wall.locator("#sound")).to_have_attribute("data-state", "on")
+        expect(wall.locator("#sound")).to_have_text("声音：开")
+    finally:
+        flagged.close()

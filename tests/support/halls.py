@@ -25,6 +25,19 @@ def _value(value: object) -> str:
     return str(value)
 
 
+# English names for `english=True`: long ones, as real halls have (the Kaiyuan hall's).
+WINDOWS_EN = (
+    "Party Office",
+    "Disabled Persons' Federation",
+    "Urban Management Office",
+    "Finance Office",
+    "Labour Office",
+    "Judicial Office",
+    "Health Office",
+)
+SERVICES_EN = ("Civil affairs and veterans", "Labour and social security")
+
+
 def hall_toml(
     *,
     hall_id: str = "t",
@@ -42,6 +55,8 @@ def hall_toml(
     service_extra: Mapping[str, str] | None = None,
     mobiles: dict[str, str] | None = None,
     notify: str = "",
+    windows: int = 3,
+    english: bool = False,
     **rules: timedelta | str | int,
 ) -> str:
     """`holidays = "none"` by default: a test hall is open whatever the national calendar
@@ -51,18 +66,23 @@ def hall_toml(
     `staff_number`: each staff id's 工号 (none when not given).
     `service_extra`: TOML added to service A's or B's table (`name_en`, `covers`, its
     `[[services.notices]]`). `mobiles`: staff id -> mobile; `notify`: `[[notify]]` tables,
-    appended as written. `rules`: any of RULES, as a timedelta, a duration string or an
-    int."""
+    appended as written. `windows`: how many (1 serves A, 2 A and B, 3 B; from 4 on, A and
+    B in turn, staffed by a4/b4, ...). `english`: English names (`name_en`) for the hall,
+    its windows and services (do not combine with a `service_extra` that sets `name_en`).
+    `rules`: any of RULES, as a timedelta, a duration string or an int."""
     extra = service_extra or {}
     unknown = set(rules) - set(RULES)
     assert not unknown, f"no such rule: {unknown}"
     rule_lines = "".join(f"{key} = {_value(value)}\n" for key, value in rules.items())
-    b_of = {n: "b1" if shared_b and n == 2 else f"b{n}" for n in (1, 2, 3)}
+    b_of = {n: "b1" if shared_b and n == 2 else f"b{n}" for n in range(1, windows + 1)}
     b_of.update(b_posts or {})
-    windows = "".join(
-        f'[[windows]]\nnumber = {n}\nname = "窗口{n}"\nservices = {services}\n'
-        f'a = "a{n}"\nb = "{b_of[n]}"\n\n'
-        for n, services in ((1, '["A"]'), (2, '["A", "B"]'), (3, '["B"]'))
+    served = ['["A"]', '["A", "B"]', '["B"]'] + ['["A"]', '["B"]'] * windows
+    window_lines = "".join(
+        f'[[windows]]\nnumber = {n}\nname = "窗口{n}"\nservices = {served[n - 1]}\n'
+        f'a = "a{n}"\nb = "{b_of[n]}"\n'
+        + (f'name_en = "{WINDOWS_EN[(n - 1) % len(WINDOWS_EN)]}"\n' if english else "")
+        + "\n"
+        for n in range(1, windows + 1)
     )
     phones = mobiles or {}
 
@@ -73,11 +93,16 @@ def hall_toml(
         f'[[staff]]\nid = "{s}"\nname = "{staff_name(s)}"\n{mobile(s)}'
         + (f'number = "{staff_number(s)}"\n' if staff_number else "")
         + "\n"
-        for s in ("a1", "b1", "a2", "b2", "a3", "b3")
+        for n in range(1, windows + 1)
+        for s in (f"a{n}", f"b{n}")
     )
+    hall_en, service_en = "", ("", "")
+    if english:
+        hall_en = 'name_en = "Test Street Public Service Centre"\n'
+        service_en = tuple(f'name_en = "{name}"\n' for name in SERVICES_EN)
     return f"""id = "{hall_id}"
 name = "{name}"
-timezone = "Asia/Shanghai"
+{hall_en}timezone = "Asia/Shanghai"
 days = [{", ".join(f'"{d}"' for d in days)}]
 holidays = "{holidays}"
 closed_dates = [{", ".join(f'"{d}"' for d in closed_dates)}]
@@ -91,12 +116,12 @@ sessions = [{", ".join(f'"{s}"' for s in sessions)}]
 [[services]]
 code = "A"
 name = "甲"
-{extra.get("A", "")}
+{service_en[0]}{extra.get("A", "")}
 [[services]]
 code = "B"
 name = "乙"
-{extra.get("B", "")}
-{windows}{staff}[[staff]]
+{service_en[1]}{extra.get("B", "")}
+{window_lines}{staff}[[staff]]
 id = "boss"
 name = "{director}"
 role = "director"

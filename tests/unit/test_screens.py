@@ -404,10 +404,11 @@ def test_fragment_ids_per_view(hall: HallConfig, renderer: Renderer) -> None:
     assert list(wall) == [
         "clock-hours",
         *windows,
+        *(f"wait-{n}" for n in range(1, 8)),
         "calling",
         "recent-calls",
-        "extended-banner",
-        "occupancy",
+        "count-waiting",
+        "count-staffed",
     ]
     tablet = renderer.fragments("tablet", tablet_context(hall, state, 3, None, ZH, MORNING))
     assert list(tablet) == [
@@ -499,19 +500,26 @@ def test_wall_tiles_show_each_status(hall: HallConfig, renderer: Renderer) -> No
     assert "午休" in tile and "14:30 开放" in tile  # a closed window says when it opens
 
 
-def test_wall_calls_and_extended_banner(hall: HallConfig, renderer: Renderer) -> None:
+def test_wall_calls_and_extended_service(hall: HallConfig, renderer: Renderer) -> None:
     events = events_today(hall)
     ctx = wall_context(hall, morning_state(hall), calls_of(events) + events, ZH, MORNING)
-    assert ctx.calling is not None and ctx.calling.ticket == "E005" and ctx.calling.recall
-    assert [c.ticket for c in ctx.calls] == ["E005", "A012", "E005", "C003", "A010"]
+    assert ctx.calling is not None and ctx.calling.ticket == "E005" and ctx.calling.recalls == 1
+    # one entry per ticket and window (E005's recall updated its call), newest first
+    assert [(c.ticket, c.fate) for c in ctx.calls] == [
+        ("E005", "current"),
+        ("A012", "current"),
+        ("C003", "no_show"),
+        ("A010", "finished"),
+    ]
     frags = renderer.fragments("wall", ctx)
-    assert "请 E005 号到 4 号窗口办理" in frags["calling"]
-    assert "Ticket E005, please go to window 4" in frags["calling"]
-    assert frags["recent-calls"].count("data-call-id=") == 5
-    assert "hidden" in frags["extended-banner"]
+    assert "E005" in frags["calling"] and "4 号窗口" in frags["calling"]
+    assert frags["recent-calls"].count("data-call-id=") == 2  # the current ones
+    marks = re.findall(r"<mark>(.*?)</mark>", frags["recent-calls"])
+    assert marks == ["重呼", "过号"]
+    assert "办公时间 08:00–12:00  14:30–17:30" in frags["clock-hours"]
     evening = renderer.fragments("wall", wall_context(hall, evening_state(hall), [], ZH, EVENING))
-    assert "1、3 号窗口延时服务" in evening["extended-banner"]
-    assert "hidden" not in evening["extended-banner"]
+    assert "1、3 号窗口延时服务，请耐心等候" in evening["clock-hours"]
+    assert "延时服务中" in evening["clock-hours"]
     assert "已下班" in evening["window-2"]
 
 
