@@ -65,7 +65,7 @@ def page_info(
         html_lang="zh-CN" if lang == ZH else "en",
         title=title,
         hall_id=hall.id,
-        hall_name=hall.name,
+        hall_name=hall.label(lang),  # in the page's language
         timezone=hall.timezone,
         now_ms=epoch_ms(now) or 0,
         view=view,

@@ -76,8 +76,10 @@ def window_tile(
     return Tile(
         id=f"window-{number}",
         number=number,
-        name=str(window.get("name", "")),
-        services=labels("list.sep").join(_service_names(hall, window.get("services") or [])),
+        name=_window_name(hall, number, window, labels.lang),
+        services=labels("list.sep").join(
+            _service_names(hall, window.get("services") or [], labels.lang)
+        ),
         status=status,
         serving_status=serves,
         css=f"st-{status} ss-{serves}" if status == "extended" else f"st-{status}",
@@ -116,9 +118,15 @@ def status_key(status: str, hours: Hours, arrived: bool) -> str:
     return f"status.{status}"
 
 
-def _service_names(hall: HallConfig, codes: list[Any]) -> list[str]:
+def _window_name(hall: HallConfig, number: int, window: Mapping[str, Any], lang: str) -> str:
+    """In the page's language (the hall file's `name_en` on English pages)."""
+    configured = hall.window(number)
+    return configured.label(lang) if configured else str(window.get("name", ""))
+
+
+def _service_names(hall: HallConfig, codes: list[Any], lang: str) -> list[str]:
     names = []
     for code in codes:
         service = hall.service(str(code))
-        names.append(service.name if service else str(code))
+        names.append(service.label(lang) if service else str(code))
     return names

@@ -559,6 +559,20 @@ def test_tablet_cover_needs_and_buttons(hall: HallConfig, renderer: Renderer) ->
     assert not staffed.serving.buttons[0].disabled
 
 
+def test_english_pages_name_the_hall_windows_and_services_in_english(
+    hall: HallConfig, renderer: Renderer
+) -> None:
+    """The hall file's `name_en` on every English page's header and tiles (the tablet's,
+    the duty page's and the director's tiles share them), Chinese on Chinese pages."""
+    state = morning_state(hall)
+    english = tablet_context(hall, state, 1, "chen-shaoli", EN, MORNING)
+    assert english.page.hall_name == "Kaiyuan Street Service Centre"
+    assert (english.tile.name, english.tile.services) == ("Party Office", "Party and community")
+    chinese = tablet_context(hall, state, 1, "chen-shaoli", ZH, MORNING)
+    assert (chinese.page.hall_name, chinese.tile.name) == ("开元街道便民服务中心", "党政办")
+    assert "Party Office" in renderer.page("tablet", english)
+
+
 def test_kiosk_issuing_and_closed(hall: HallConfig, renderer: Renderer) -> None:
     open_ctx = kiosk_context(hall, morning_state(hall), ZH, MORNING)
     assert open_ctx.issuing and len(open_ctx.services) == 7
