@@ -58,5 +58,6 @@ class Settings:
             "notify_backoff": float(os.environ.get("HALL_NOTIFY_BACKOFF", "3")),
             "notify_claim_idle": float(os.environ.get("HALL_NOTIFY_CLAIM_IDLE", "60")),
         }
-        values.update({k: v for k, v in given.items() if v is not None})
-        return cls(**values)  # type: ignore[arg-type]
+        values.update(given)
+        # None: not set, so the field's default holds (e.g. `public_url` for the demo)
+        return cls(**{k: v for k, v in values.items() if v is not None})  # type: ignore[arg-type]

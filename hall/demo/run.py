@@ -6,6 +6,7 @@ simulated clock with the simulation."""
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import shutil
 import signal
@@ -168,8 +169,14 @@ def run_demo(
             # The simulation draws the same plan from the same seed (its first draw).
             plan = plan_day(hall, day, random.Random(seed))
             clock = SimClock(demo_start(hall, day), speed)
+            shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+            base = f"http://{shown}:{port}"
             settings = Settings.from_env(
-                config=config, redis_url=server.url, data_dir=folder, ticker_interval=0.05
+                config=config,
+                redis_url=server.url,
+                data_dir=folder,
+                ticker_interval=0.05,
+                public_url=os.environ.get("HALL_PUBLIC_URL") or base,  # the QR codes' address
             )
             app = create_app(
                 settings,
@@ -177,10 +184,8 @@ def run_demo(
                 clock=clock,
                 background=[simulation(hall, clock, seed=seed, say=click.echo)],
             )
-            shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
             kept = "removed at exit" if scratch is not None else "kept"
             where = f"{folder} ({kept})"
-            base = f"http://{shown}:{port}"
             click.echo(banner(hall, base, day, speed, seed, tokens, where, plan))
             hub = uvicorn.Server(
                 uvicorn.Config(
