@@ -49,8 +49,9 @@ def staff_name(hall: HallConfig, staff_id: object) -> str:
     return person.name if person else staff_id
 
 
-def service_name(hall: HallConfig, code: object) -> str:
+def service_name(hall: HallConfig, code: object, lang: str = "zh") -> str:
+    """In the page's language (the hall file's `name_en` on English pages)."""
     if not isinstance(code, str):
         return ""
     service = hall.service(code)
-    return service.name if service else code
+    return service.label(lang) if service else code

@@ -104,9 +104,9 @@ def ticket_context(
         labels=labels,
         number=number,
         day=when,
-        service=service_name(hall, ticket.get("service"))
+        service=service_name(hall, ticket.get("service"), labels.lang)
         if ticket
-        else (service.name if service else ""),
+        else (service.label(labels.lang) if service else ""),
         status=_other_day(labels, when)
         if other_day
         else _status(data, ticket, labels, service_minutes, fate, place),

@@ -187,7 +187,9 @@ def _params(hall: HallConfig, event: Mapping[str, Any], labels: Labeller) -> dic
         "post": labels(f"post.{post}") if post in ("A", "B") else "",
         "state": state_label,
         "ticket": ticket.get("number", "") if isinstance(ticket, Mapping) else "",
-        "service": service_name(hall, ticket.get("service")) if isinstance(ticket, Mapping) else "",
+        "service": service_name(hall, ticket.get("service"), labels.lang)
+        if isinstance(ticket, Mapping)
+        else "",
         "minutes": whole_minutes(timedelta(minutes=float(minutes))) if minutes is not None else "",
         "waiting": event.get("waiting", ""),
         "score": event.get("score", ""),
