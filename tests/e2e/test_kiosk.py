@@ -112,8 +112,12 @@ def test_resident_page_follows_the_ticket(
     expect(status).to_have_attribute("data-state", "waiting")
     expect(status.locator(".ts-headline")).to_have_text("排队中")
     expect(status.locator(".ts-ahead")).to_have_text("下一位就是您，请留意叫号")
-    expect(status.locator(".ts-windows")).to_have_text("请留意 1 号窗口、2 号窗口 叫号")
+    # only window 1 is staffed: window 2 (which may call A too) is named once someone is there
+    expect(status.locator(".ts-windows")).to_have_text("请留意 1 号窗口 叫号")
     expect(second.locator("#ticket-status .ts-ahead")).to_have_text("前面还有 1 人")
+    api(type="presence.set", window=2, post="A", state="present")
+    expect(status.locator(".ts-windows")).to_have_text("请留意 1 号窗口、2 号窗口 叫号")
+    api(type="presence.set", window=2, post="A", state="off")
 
     api(type="ticket.call", window=1)
     expect(status).to_have_attribute("data-state", "called", timeout=2_000)

@@ -66,9 +66,13 @@ async def kill_mid_fanout(a: Hub, b: Hub) -> None:
         fresh_task = asyncio.create_task(fresh.run())
         await eventually(lambda: fresh.synced_at, 10, "a fresh wall")
         await eventually(
-            lambda: all(w.parts.get("occupancy") == fresh.parts["occupancy"] for w in walls),
+            lambda: all(
+                w.parts.get(part) == fresh.parts[part]
+                for w in walls
+                for part in ("count-waiting", "count-staffed", "calling")
+            ),
             30,
-            "every wall shows the final occupancy",
+            "every wall shows the final counts and call",
         )
         tasks.append(fresh_task)
     finally:
