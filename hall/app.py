@@ -1,5 +1,6 @@
-"""`create_app(settings)`: the Starlette app; its lifespan owns the Redis clients and the
-background tasks (stream tail, inbox consumer, ticker) in one task group."""
+"""`create_app(settings)`: the Starlette app; its lifespan owns the Redis clients, the
+records database and the background tasks (stream tail, inbox consumer, ticker, archiver)
+in one task group."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from hall.live.channels import Channels
 from hall.live.hub import Live
 from hall.live.revocations import Revocations
 from hall.live.sockets import events_socket, view_socket
+from hall.records.archiver import Archiver
+from hall.records.databases import archive_for
 from hall.runtime import Runtime
 from hall.schedule import calendar_gap, hall_day
 from hall.settings import Settings
@@ -76,6 +79,7 @@ def create_app(
             async with anyio.create_task_group() as tg:
                 tg.start_soon(hub.live.run)
                 tg.start_soon(hub.inbox.run)
+                tg.start_soon(hub.archiver.run)
                 tg.start_soon(hub.revocations.run)
                 tg.start_soon(run_ticker, hub.engine, settings.ticker_interval)
                 for task in background:
@@ -85,6 +89,7 @@ def create_app(
         finally:
             await hub.store.close()
             await hub.credentials.close()
+            await hub.archive.close()
 
     sockets = [
         WebSocketRoute("/ws/halls/{hall}/events", events_socket),
@@ -113,6 +118,9 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
     engine.on_lost.append(channels.refresh_hall)
     applier = InboxApplier(engine, store, credentials, settings.admin_token)
     consumer = InboxConsumer(settings.redis_url, list(halls), settings.hub_name, applier)
+    # Opened by the archiver (retrying): a database down at start must not stop the hall.
+    archive = archive_for(settings.database_url, settings.data_dir)
+    archiver = Archiver(archive, settings.redis_url, list(halls), settings.hub_name)
     rate, per = settings.command_rate
     return Runtime(
         settings=settings,
@@ -122,6 +130,8 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
         engine=engine,
         live=live,
         inbox=consumer,
+        archive=archive,
+        archiver=archiver,
         channels=channels,
         revocations=Revocations(settings.redis_url, credentials),
         renderer=renderer,

@@ -16,6 +16,8 @@ from hall.limits import TokenBuckets
 from hall.live.channels import Channels
 from hall.live.hub import Live
 from hall.live.revocations import Revocations
+from hall.records.archive import Archive
+from hall.records.archiver import Archiver
 from hall.settings import Settings
 from hall.store.credentials import Credentials, TicketKeys
 from hall.store.reader import InboxConsumer
@@ -31,6 +33,8 @@ class Runtime:
     engine: Engine
     live: Live
     inbox: InboxConsumer
+    archive: Archive  # the records database
+    archiver: Archiver  # copies the halls' logs into it
     channels: Channels
     revocations: Revocations
     renderer: Renderer
