@@ -101,8 +101,10 @@ class SQLiteArchive:
         self._reader = self._writer = None
 
     async def ping(self) -> bool:
+        """Whether the file takes a write now (a read alone would answer while another
+        program holds the file's write lock)."""
         try:
-            await self._read(lambda c: c.execute("SELECT 1").fetchone())
+            await self._write(lambda c: c.execute("SELECT 1").fetchone())
         except ArchiveError:
             return False
         return True
