@@ -42,7 +42,8 @@ def bin_dir() -> Path | None:
 class Postgres:
     """One PostgreSQL server (a cluster of its own)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """`durable`: fsync as in production (benchmarks); tests go without it."""
         binaries = bin_dir()
         if binaries is None:
             raise FileNotFoundError(MISSING)
@@ -52,6 +53,7 @@ class Postgres:
         self.data = self.folder / "data"
         self.log = self.folder / "server.log"
         self.port = free_tcp_port()
+        self.durable = durable
         self._databases = 0
 
     def url(self, database: str = "postgres") -> str:
@@ -77,10 +79,8 @@ class Postgres:
 
     def _ctl(self, action: str) -> None:
         # -l: the server's output goes to its log, not to our pipes (which it would hold)
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
-            "-c fsync=off -c max_connections=100"
-        )
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}"
+        options += " -c max_connections=100" + ("" if self.durable else " -c fsync=off")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
                   "-m", "fast", "-w", "-t", "30", action)  # fmt: skip
 
@@ -132,8 +132,8 @@ class Postgres:
 
 
 @contextmanager
-def postgres() -> Iterator[Postgres]:
-    server = Postgres().start()
+def postgres(*, durable: bool = False) -> Iterator[Postgres]:
+    server = Postgres(durable=durable).start()
     try:
         yield server
     finally:
