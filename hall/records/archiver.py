@@ -85,6 +85,7 @@ class Archiver(Reconnecting):
         """The halls this hub holds the lease of, with the last id it archived."""
         self._database_failures = 0
         self._database_ok_at = 0.0
+        self._database_error = ""
 
     @property
     def lag_seconds(self) -> float | None:
@@ -95,9 +96,10 @@ class Archiver(Reconnecting):
 
     async def run(self) -> None:
         """Archive until cancelled. Whatever goes wrong, the live hall goes on: Redis and
-        database failures are retried inside; an unexpected error (a bug, a schema newer
-        than this hall) is logged with its traceback and the archiver starts over after a
-        pause, instead of ending the hub's task group and the hall's screens with it."""
+        database failures are retried inside, a schema newer than this hall is reported and
+        waited out; an unexpected error (a bug, a damaged database) is logged with its
+        traceback and the archiver starts over after a pause (2 s doubling to a minute),
+        instead of ending the hub's task group, and the hall's screens with it."""
         crashes = 0
         while True:
             try:
@@ -188,9 +190,13 @@ class Archiver(Reconnecting):
             self._database_failed(exc)
             return False
         except ArchiveError as exc:
-            # not retryable by waiting (a newer schema): say so, loudly, every time
-            log.error("archiver: %s", exc)
+            # Waiting will not mend it (a schema newer than this hall): said once per
+            # change, then tried again every second in case an operator acted.
+            if str(exc) != self._database_error:
+                log.error("archiver: %s; not archiving", exc)
+                self._database_error = str(exc)
             self.database_up = False
+            metrics.ARCHIVE_DATABASE_UP.set(0)
             return False
         if up:
             self._database_succeeded()
@@ -235,6 +241,7 @@ class Archiver(Reconnecting):
         if not self.database_up:
             log.info("archiver: records database %s answers", self.archive.description)
         self.database_up = True
+        self._database_error = ""
         self._database_ok_at = anyio.current_time()
         self._database_failures = 0
         metrics.ARCHIVE_DATABASE_UP.set(1)

@@ -4,18 +4,17 @@ PostgreSQL server (the `database_url` fixture's two parameters)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import anyio
-import psycopg
 import pytest
 
 from hall.records.archive import Archive, ArchivedEvent, archived_event, epoch_ms, pages
 from hall.records.databases import archive_for
 from hall.records.errors import ArchiveError, ArchiveUnavailable
 from hall.records.postgres import PostgresArchive
+from tests.support.records import set_schema_version
 
 pytestmark = pytest.mark.anyio
 
@@ -199,19 +198,6 @@ async def test_the_schema_is_versioned_and_a_newer_one_is_refused(
     again = archive_for(database_url, tmp_path)
     await again.open()
     await again.close()
-
-
-async def set_schema_version(url: str, version: int) -> None:
-    if url.startswith("sqlite:///"):
-        with sqlite3.connect(url[len("sqlite:///") :]) as conn:
-            assert conn.execute("SELECT version FROM schema_version").fetchall() in (
-                [(1,)],
-                [(99,)],
-            )
-            conn.execute("UPDATE schema_version SET version = ?", (version,))
-        return
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        await conn.execute("UPDATE schema_version SET version = %s", (version,))
 
 
 async def test_a_database_that_is_not_there_is_unavailable_not_a_crash(tmp_path: Path) -> None:

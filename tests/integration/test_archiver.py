@@ -26,7 +26,12 @@ from hall.store import Store, keys
 from hall.store.embedded import free_tcp_port
 from tests.faults.clients import sample
 from tests.support.hubs import ADMIN, hubs
-from tests.support.records import archived_entries, log_and_archive, log_entries
+from tests.support.records import (
+    archived_entries,
+    log_and_archive,
+    log_entries,
+    set_schema_version,
+)
 from tests.support.wait import eventually, wait_for
 
 HALL = "kaiyuan"
@@ -217,6 +222,26 @@ async def test_redis_trims_only_what_is_archived(
     assert len(log) < appended  # some went
     assert archived[0] == oldest and log[0] in archived  # no gap between the two
     assert len(set(archived) | set(log)) == appended  # together: every event
+
+
+@pytest.mark.anyio
+async def test_a_newer_schema_stops_the_archive_not_the_archiver(
+    archive: Archive, database_url: str, tmp_path: Path, store: Store, redis_url: str
+) -> None:
+    await set_schema_version(database_url, 99)  # a newer hall migrated this database
+    await archive.close()
+    fresh = archive_for(database_url, tmp_path)
+    worker = archiver(fresh, redis_url)
+    try:
+        async with running(worker):
+            await append(store, HALL, 10)
+            await eventually(lambda: worker.lag_seconds and worker.lag_seconds > 0, 5, "lag")
+            assert not worker.database_up and not worker.archiving  # said, and waiting
+            await set_schema_version(database_url, 1)  # the operator acted
+            await eventually(lambda: worker.database_up, 5, "the database taken")
+            await eventually(lambda: caught_up(fresh, redis_url), 10, "archived after all")
+    finally:
+        await fresh.close()
 
 
 # -- a real hub ----------------------------------------------------------------------------------

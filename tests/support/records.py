@@ -3,9 +3,11 @@ by entry (id, type, data)."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import anyio
+import psycopg
 import redis.asyncio
 
 from hall.records.archive import Archive, pages
@@ -50,3 +52,13 @@ def log_and_archive(
             await archive.close()
 
     return anyio.run(read)
+
+
+async def set_schema_version(url: str, version: int) -> None:
+    """Write the records database's schema version by hand (as a newer hall would)."""
+    if url.startswith("sqlite:///"):
+        with sqlite3.connect(url[len("sqlite:///") :]) as conn:
+            conn.execute("UPDATE schema_version SET version = ?", (version,))
+        return
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute("UPDATE schema_version SET version = %s", (version,))
