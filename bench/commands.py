@@ -57,6 +57,7 @@ def main() -> None:
             env = {**os.environ, "HALL_ADMIN_TOKEN": ADMIN}
             argv = [sys.executable, "-m", "hall", "serve", "--config", str(config)]
             argv += ["--redis", redis.url, "--port", str(port), "--log-level", "warning"]
+            argv += ["--data", str(folder / "var")]  # its records database
             hub = subprocess.Popen(argv, env=env)
             try:
                 run(f"http://127.0.0.1:{port}", args.rate, args.seconds)

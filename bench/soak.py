@@ -82,7 +82,7 @@ def serve_hub(args: argparse.Namespace) -> None:
     clock = sim_clock(datetime.fromisoformat(args.start), args.epoch, args.speed)
     hall.app.system_clock = lambda offset_seconds=0.0: clock  # type: ignore[attr-defined]
     argv = ["serve", "--config", str(default_hall_path()), "--redis", args.redis]
-    argv += ["--port", str(args.port), "--log-level", "warning"]
+    argv += ["--port", str(args.port), "--log-level", "warning", "--data", args.data]
     hall_cli(argv)
 
 
@@ -443,6 +443,7 @@ def main() -> None:
     hub.add_argument("--start", required=True)
     hub.add_argument("--epoch", type=float, required=True)
     hub.add_argument("--speed", type=float, required=True)
+    hub.add_argument("--data", required=True)  # the hubs' shared records database
     parser.add_argument("--minutes", type=float, default=10.0, help="real minutes (default 10)")
     parser.add_argument("--speed", type=float, default=60.0)
     parser.add_argument("--screens", type=int, default=500)
@@ -468,7 +469,7 @@ def main() -> None:
         for port in ports:
             argv = [sys.executable, __file__, "hub", "--port", str(port), "--redis", redis.url]
             argv += ["--start", start.isoformat(), "--epoch", str(epoch), "--speed"]
-            argv += [str(args.speed)]
+            argv += [str(args.speed), "--data", str(Path(tmp) / "var")]
             log = open(Path(tmp) / f"hub{port}.log", "wb")  # noqa: SIM115 - closed below
             procs.append((subprocess.Popen(argv, env=env, stdout=log, stderr=log), log))
         hubs = [f"http://127.0.0.1:{p}" for p in ports]

@@ -1,5 +1,6 @@
-"""`create_app(settings)`: the Starlette app; its lifespan owns the Redis clients and the
-background tasks (stream tail, inbox consumer, notifier, ticker) in one task group."""
+"""`create_app(settings)`: the Starlette app; its lifespan owns the Redis clients, the
+records database and the background tasks (stream tail, inbox consumer, notifier, ticker,
+archiver) in one task group."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from hall.live.hub import Live
 from hall.live.revocations import Revocations
 from hall.live.sockets import events_socket, view_socket
 from hall.notify import Backoff, Notifier, resolve
+from hall.records.archiver import Archiver
+from hall.records.databases import archive_for
 from hall.runtime import Runtime
 from hall.schedule import calendar_gap, hall_day
 from hall.settings import Settings
@@ -79,6 +82,7 @@ def create_app(
                 tg.start_soon(hub.live.run)
                 tg.start_soon(hub.inbox.run)
                 tg.start_soon(hub.notifier.run)
+                tg.start_soon(hub.archiver.run)
                 tg.start_soon(hub.revocations.run)
                 tg.start_soon(run_ticker, hub.engine, settings.ticker_interval)
                 for task in background:
@@ -88,6 +92,7 @@ def create_app(
         finally:
             await hub.store.close()
             await hub.credentials.close()
+            await hub.archive.close()
 
     sockets = [
         WebSocketRoute("/ws/halls/{hall}/events", events_socket),
@@ -127,6 +132,9 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
         backoff=Backoff(first=settings.notify_backoff),
         claim_idle_s=settings.notify_claim_idle,
     )
+    # Opened by the archiver (retrying): a database down at start must not stop the hall.
+    archive = archive_for(settings.database_url, settings.data_dir)
+    archiver = Archiver(archive, settings.redis_url, list(halls), settings.hub_name)
     rate, per = settings.command_rate
     return Runtime(
         settings=settings,
@@ -136,6 +144,8 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
         engine=engine,
         live=live,
         inbox=consumer,
+        archive=archive,
+        archiver=archiver,
         channels=channels,
         revocations=Revocations(settings.redis_url, credentials),
         notifier=notifier,

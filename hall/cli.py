@@ -13,9 +13,10 @@ from typing import TypeVar
 import click
 
 from hall.config import ConfigError, HallConfig, default_hall_path, load_halls, parse_duration
+from hall.logs import redact
 from hall.notify import NotifyConfigError
 from hall.notify import resolve as resolve_notify
-from hall.settings import Settings
+from hall.settings import Secret, Settings
 from hall.store.credentials import DEVICE_ROLES, Credentials, device_claims
 from hall.store.embedded import redis_for
 from hall.store.errors import StoreError
@@ -41,7 +42,8 @@ data_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("var"),
     show_default=True,
-    help="Folder of the embedded Redis (AOF) when no --redis is given.",
+    help="Folder of the embedded Redis (AOF) when no --redis is given (hall serve: and of "
+    "records.sqlite3 when no --database is given).",
 )
 
 
@@ -83,11 +85,26 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @redis_option
 @data_option
+@click.option(
+    "--database",
+    "database_url",
+    envvar="DATABASE_URL",
+    default=None,
+    help="The records database (env DATABASE_URL): sqlite:///PATH or postgresql://...; "
+    "without it, records.sqlite3 under --data.",
+)
 @click.option("--log-level", default="info", show_default=True)
 def serve(
-    config: Path | None, host: str, port: int, redis_url: str | None, data: Path, log_level: str
+    config: Path | None,
+    host: str,
+    port: int,
+    redis_url: str | None,
+    data: Path,
+    database_url: str | None,
+    log_level: str,
 ) -> None:
-    """Run a hub. Several hubs with one --redis cooperate."""
+    """Run a hub. Several hubs with one --redis cooperate (and share one --database)."""
+    from hall.records.databases import archive_for
     from hall.server import serve as serve_hub
 
     halls = _halls(config)
@@ -95,14 +112,22 @@ def serve(
         resolve_notify(halls, os.environ)  # before anything starts: a missing env: variable
     except NotifyConfigError as e:
         raise click.ClickException(str(e)) from None
+    try:
+        records = archive_for(database_url, data).description
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--database") from None
     with redis_for(redis_url, data) as url:
         settings = Settings.from_env(
             config=config or default_hall_path(),
             redis_url=url,
             data_dir=data,
+            database_url=Secret(database_url) if database_url else None,
             public_url=os.environ.get("HALL_PUBLIC_URL") or f"http://{host}:{port}",
         )
-        click.echo(f"hall: serving {', '.join(halls)} on http://{host}:{port} (Redis {url})")
+        click.echo(
+            f"hall: serving {', '.join(halls)} on http://{host}:{port} "
+            f"(Redis {redact(url)}, records {records})"
+        )
         serve_hub(settings, halls, host, port, log_level)
 
 

@@ -1,5 +1,6 @@
 """No secret in a log line: tokens travel in addresses (`?token=`, a ticket's `?k=`) and
-headers, and uvicorn logs every request's address. Every record through hall's log
+headers, uvicorn logs every request's address, and a database's or Redis's address may
+carry a password (`postgresql://user:password@host`). Every record through hall's log
 handlers has them blanked (`Redact`), whoever logged it."""
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ import logging
 import re
 from typing import Any
 
-_SECRET = re.compile(r"(?i)\b(token|k|pin)=[^&\s\"']+|(bearer)\s+[^\s\"']+")
+_SECRET = re.compile(r"(?i)\b(token|k|pin|password)=[^&\s\"']+|(bearer)\s+[^\s\"']+")
+# The password of an address: postgresql://user:PASSWORD@host, redis://:PASSWORD@host (up
+# to the last `@` of the word: a password with a raw `@` is blanked whole).
+_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/?#@\s\"']*):[^\s\"']*@")
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -17,7 +21,7 @@ def _blank(match: re.Match[str]) -> str:
 
 
 def redact(text: str) -> str:
-    return _SECRET.sub(_blank, text)
+    return _PASSWORD.sub(r"\1:***@", _SECRET.sub(_blank, text))
 
 
 class Redact(logging.Filter):

@@ -44,6 +44,22 @@ NOTIFICATIONS = Counter(
     ["kind", "outcome"],
     registry=REGISTRY,
 )
+ARCHIVED = Counter(
+    "hall_archived_events",
+    "Events this hub stored in the records database (a repeat already held is not counted)",
+    registry=REGISTRY,
+)
+ARCHIVE_LAG = Gauge(
+    "hall_archive_lag_seconds",
+    "How long the hall's oldest event not in the records database yet has waited (0: none)",
+    ["hall"],
+    registry=REGISTRY,
+)
+ARCHIVE_DATABASE_UP = Gauge(
+    "hall_archive_database_up",
+    "1 while this hub's records database answers, else 0",
+    registry=REGISTRY,
+)
 
 
 def exposition() -> bytes:

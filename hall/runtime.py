@@ -17,6 +17,8 @@ from hall.live.channels import Channels
 from hall.live.hub import Live
 from hall.live.revocations import Revocations
 from hall.notify import Notifier
+from hall.records.archive import Archive
+from hall.records.archiver import Archiver
 from hall.settings import Settings
 from hall.store.credentials import Credentials, TicketKeys
 from hall.store.reader import InboxConsumer
@@ -32,6 +34,8 @@ class Runtime:
     engine: Engine
     live: Live
     inbox: InboxConsumer
+    archive: Archive  # the records database
+    archiver: Archiver  # copies the halls' logs into it
     channels: Channels
     revocations: Revocations
     notifier: Notifier

@@ -20,6 +20,8 @@ class Settings:
     config: Path
     redis_url: str
     data_dir: Path = Path("var")
+    # The records database (`sqlite:///PATH`, `postgresql://…`); None: <data_dir>/records.sqlite3.
+    database_url: Secret | None = None
     admin_token: Secret | None = None
     # Browser origins allowed to open websockets with a session cookie (besides same-host).
     origins: tuple[str, ...] = ()

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real redis-server per test (never a mock), for sync and anyio tests.
+"""Shared fixtures: a real redis-server per test (never a mock), for sync and anyio tests;
+a real records database of either kind (a SQLite file, a PostgreSQL server).
 
 Async tests are marked `@pytest.mark.anyio` and run on asyncio (redis.asyncio needs it).
 """
@@ -7,14 +8,17 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from hall.records.archive import Archive
+from hall.records.databases import archive_for
 from hall.store.embedded import EmbeddedRedis, EmbeddedRedisError
 from tests.support.halls import hall_toml
 from tests.support.hubs import Hub, hubs
+from tests.support.postgres import MISSING, Postgres, bin_dir, postgres
 
 
 @pytest.fixture
@@ -71,3 +75,47 @@ def two_hubs(
 ) -> Iterator[list[Hub]]:
     with hubs(redis_url, tmp_path, 2, toml=hall_file, **hub_env) as started:
         yield started
+
+
+# -- the records database --------------------------------------------------------------------
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    """One PostgreSQL for the session (each test gets a database of its own in it)."""
+    if bin_dir() is None:
+        pytest.skip(MISSING)
+    with postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[Postgres]:
+    """A PostgreSQL for this test alone (to restart or pause it)."""
+    if bin_dir() is None:
+        pytest.skip(MISSING)
+    with postgres() as server:
+        yield server
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty records database of each kind, as `--database` takes it: one test body runs
+    against both adapters (the broadcaster pattern)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    server: Postgres = request.getfixturevalue("postgres_server")
+    return server.create_database()
+
+
+@pytest.fixture
+async def archive(database_url: str, tmp_path: Path) -> AsyncIterator[Archive]:
+    """The records database at `database_url`, open."""
+    opened = archive_for(database_url, tmp_path)
+    await opened.open()
+    try:
+        yield opened
+    finally:
+        await opened.close()

@@ -32,7 +32,7 @@ from redis.typing import KeyT, StreamIdT
 from hall.store import keys
 from hall.store.clients import UNAVAILABLE, Redis, command_client, text
 from hall.store.errors import StoreUnavailable
-from hall.store.reader import _invoke, _Reconnecting
+from hall.store.reader import Reconnecting, _invoke
 from hall.store.store import StoredEvent
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ _CONSUMER_SWEEP_S = 3600.0
 _DEFERRED: tuple[type[BaseException], ...] = (*UNAVAILABLE, TimeoutError)
 
 
-class LogGroup(_Reconnecting):
+class LogGroup(Reconnecting):
     name = "log group"
 
     def __init__(

@@ -12,8 +12,10 @@ PREFIX = "hall"
 
 # hall:{H}:events -- stream, the hall's log and source of truth. Entry fields: `type` (the
 # event type) and `data` (the event JSON object without its id; the stream id is the id).
-# Trimmed on every append with `XTRIM MINID ~ <newest id ms - EVENTS_RETENTION_MS>`, so
-# at least this much history is held (approximate trimming may keep a little more).
+# Trimmed on every append with `XTRIM MINID ~ <min(newest id ms - EVENTS_RETENTION_MS,
+# archived id)>`, so at least this much history is held (approximate trimming may keep a
+# little more), and nothing the records database does not hold yet is ever trimmed: with
+# no archived id, nothing is trimmed at all.
 EVENTS_RETENTION_MS = 35 * 24 * 3600 * 1000
 
 # Consumer group `notify` on hall:{H}:events: the notifier's hubs share each hall's log, so
@@ -24,6 +26,18 @@ EVENTS_RETENTION_MS = 35 * 24 * 3600 * 1000
 # removed, so restarts do not pile them up.
 NOTIFY_GROUP = "notify"
 NOTIFY_CONSUMER_FORGET_MS = 24 * 3600 * 1000
+
+# hall:{H}:archived -- string, the id of the newest event the records database holds (every
+# event up to it is archived). Written by the archiver after each committed batch, only
+# forward (a stale archiver cannot move it back), and reset to the database's own last id
+# when an archiver takes the hall over. Read by the append script to bound the trim. No TTL.
+
+# hall:{H}:archiver -- string, the lease of the hub archiving the hall (its hub name), taken
+# with SET NX PX and renewed every ARCHIVER_RENEW_SECONDS by its holder while its database
+# answers: normally one hub archives a hall, and another takes over within
+# ARCHIVER_LEASE_MS of its death. The database's primary key makes an overlap harmless.
+ARCHIVER_LEASE_MS = 5_000
+ARCHIVER_RENEW_SECONDS = 1.0
 
 # hall:{H}:state -- hash. `version`: id of the last event applied to `snapshot` ("0-0"
 # when the hall has no events); `snapshot`: the state JSON. Written only by the append
@@ -93,6 +107,14 @@ def events(hall: str) -> str:
 
 def state(hall: str) -> str:
     return f"{_base(hall)}:state"
+
+
+def archived(hall: str) -> str:
+    return f"{_base(hall)}:archived"
+
+
+def archiver(hall: str) -> str:
+    return f"{_base(hall)}:archiver"
 
 
 def next_deadline(hall: str) -> str:

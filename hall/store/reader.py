@@ -66,8 +66,9 @@ async def _invoke(call: Awaitable[None]) -> None:
         raise CallbackError(f"reader callback failed: {exc!r}") from exc
 
 
-class _Reconnecting:
-    """Runs `_session` on a fresh connection, again after each connection failure."""
+class Reconnecting:
+    """Runs `_session` on a fresh connection, again after each connection failure (the
+    readers here, and the records archiver)."""
 
     name = "reader"
 
@@ -129,7 +130,7 @@ class _Reconnecting:
         return random.uniform(delay / 2, delay)
 
 
-class StreamTail(_Reconnecting):
+class StreamTail(Reconnecting):
     """Delivers every event of the halls it tails, in log order per hall, exactly once per
     run (at least once across a failing callback, which is retried from its position)."""
 
@@ -223,7 +224,7 @@ class StreamTail(_Reconnecting):
                 self._positions[hall] = text(entries[-1][0])
 
 
-class InboxConsumer(_Reconnecting):
+class InboxConsumer(Reconnecting):
     """Applies the halls' inboxes as consumer `consumer` of the group `hubs`.
 
     At least once: an entry is acknowledged (and deleted) only after `on_command` returns,

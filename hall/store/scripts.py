@@ -5,7 +5,7 @@ from __future__ import annotations
 # The append: idempotency check, compare-and-set on the version, XADD, trim, snapshot,
 # deadline and idempotency record, all or nothing.
 #
-# KEYS: state, events, next, idem (idem only when a client id is given)
+# KEYS: state, events, next, archived, idem (idem only when a client id is given)
 # ARGV: expected version, snapshot, next deadline ms ("" = none), retention ms,
 #       idem fingerprint ("" = no idem), idem TTL seconds, then type, data pairs.
 # Reply: {"ok", body, version, id...} | {"repeated", body, version}
@@ -22,7 +22,7 @@ local fingerprint, idem_ttl = ARGV[5], ARGV[6]
 local version = redis.call('HGET', state, 'version') or '0-0'
 
 if fingerprint ~= '' then
-  local record = redis.call('GET', KEYS[4])
+  local record = redis.call('GET', KEYS[5])
   if record then
     local cut = string.find(record, '\n', 1, true)
     if cut and string.sub(record, 1, cut - 1) == fingerprint then
@@ -50,10 +50,18 @@ end
 
 if #ids > 0 then
   version = ids[#ids]
-  local newest_ms = tonumber(string.match(version, '^(%d+)-'))
-  local min_ms = newest_ms - retention
-  if min_ms > 0 then
-    redis.call('XTRIM', stream, 'MINID', '~', string.format('%.0f', min_ms))
+  -- Trim to min(retention cutoff, archived id): never an event the records database does
+  -- not hold yet, and nothing at all before the first archived batch.
+  local archived = redis.call('GET', KEYS[4])
+  local archived_ms = archived and tonumber(string.match(archived, '^(%d+)-%d+$'))
+  if archived_ms then
+    local newest_ms = tonumber(string.match(version, '^(%d+)-'))
+    local min_ms = newest_ms - retention
+    if archived_ms < min_ms then
+      redis.call('XTRIM', stream, 'MINID', '~', archived)
+    elseif min_ms > 0 then
+      redis.call('XTRIM', stream, 'MINID', '~', string.format('%.0f', min_ms))
+    end
   end
 end
 
@@ -66,7 +74,7 @@ end
 
 local body = '{"events":[' .. table.concat(spliced, ',') .. ']}'
 if fingerprint ~= '' then
-  redis.call('SET', KEYS[4], fingerprint .. '\n' .. body, 'EX', idem_ttl)
+  redis.call('SET', KEYS[5], fingerprint .. '\n' .. body, 'EX', idem_ttl)
 end
 
 local reply = {'ok', body, version}
@@ -96,4 +104,70 @@ for _, key in ipairs(KEYS) do
   end
 end
 return {1}
+"""
+
+
+# The archiver's lease on a hall: renew it if `owner` holds it, take it if nobody does.
+# KEYS: the lease. ARGV: owner, lifetime ms. Reply: 1 renewed, 2 taken, 0 held by another.
+LEASE = r"""
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 2
+end
+return 0
+"""
+
+# Give a lease back if `owner` holds it. KEYS: the lease. ARGV: owner. Reply: 1 | 0.
+RELEASE = r"""
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+"""
+
+# Move the archived id forward to ARGV[1] ("<ms>-<seq>"); never back, unless ARGV[2] is
+# "reset" (an archiver taking a hall over states what its database holds; "" = nothing,
+# which deletes the key). KEYS: archived. Reply: the archived id after the call, or false.
+MARK = r"""
+local given, mode = ARGV[1], ARGV[2]
+if mode == 'reset' then
+  if given == '' then
+    redis.call('DEL', KEYS[1])
+    return false
+  end
+  redis.call('SET', KEYS[1], given)
+  return given
+end
+local current = redis.call('GET', KEYS[1])
+if current then
+  local c_ms, c_seq = string.match(current, '^(%d+)-(%d+)$')
+  local g_ms, g_seq = string.match(given, '^(%d+)-(%d+)$')
+  c_ms, c_seq, g_ms, g_seq = tonumber(c_ms), tonumber(c_seq), tonumber(g_ms), tonumber(g_seq)
+  if c_ms and (g_ms < c_ms or (g_ms == c_ms and g_seq <= c_seq)) then
+    return current
+  end
+end
+redis.call('SET', KEYS[1], given)
+return given
+"""
+
+# The oldest event not archived yet: the first entry after the archived id (from the start
+# with none). KEYS: archived, events. Reply: its id, or false when everything is archived.
+FIRST_UNARCHIVED = r"""
+local archived = redis.call('GET', KEYS[1])
+local start = '-'
+if archived then
+  start = '(' .. archived
+end
+local first = redis.call('XRANGE', KEYS[2], start, '+', 'COUNT', 1)
+if #first == 0 then
+  return false
+end
+return first[1][1]
 """

@@ -125,7 +125,8 @@ class Store:
     ) -> AppendResult:
         """Append `events` (type, data JSON object) if the hall is at `expected_version`.
 
-        Atomically: XADD each event, trim the log, store `snapshot` at the new version, set
+        Atomically: XADD each event, trim the log (never past the archived id: see
+        `keys.EVENTS_RETENTION_MS`), store `snapshot` at the new version, set
         or clear the deadline and record the result under the client id. A repeated client
         id with the same fingerprint returns the first body and appends nothing, whatever
         the version; with another fingerprint it raises IdReused. Raises Conflict when the
@@ -133,6 +134,7 @@ class Store:
         retry with the same client id).
         """
         key_list = [keys.state(hall), keys.events(hall), keys.next_deadline(hall)]
+        key_list.append(keys.archived(hall))
         if idem is not None:
             key_list.append(keys.idem(hall, idem.client_id))
         args: list[bytes | str | int] = [

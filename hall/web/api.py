@@ -52,6 +52,14 @@ async def healthz(request: Request) -> Response:
     if lost:
         body["log"] = "lost"
         body["lost"] = lost
+    # Not a fault of the live hall: commands, screens and rules go on without the records
+    # database, and the log keeps every event until it is archived (so no 503 for it).
+    archiver = hub.archiver
+    lag = archiver.lag_seconds
+    body["archive"] = {
+        "database": "up" if archiver.database_up else "down",
+        "lag_seconds": round(lag, 3) if lag is not None else None,
+    }
     # A warning, not a fault: past its national calendar data a hall opens by its `days`.
     today = hub.now()
     gaps = {

@@ -233,7 +233,7 @@ async def test_a_whole_day_on_the_core_tells_the_whole_story() -> None:
 
 
 @pytest.fixture
-def demo_hub(redis_url: str) -> Iterator[str]:
+def demo_hub(redis_url: str, tmp_path: Path) -> Iterator[str]:
     """A real hub (uvicorn in a thread) on the demo's clock at 1200x, with the simulation."""
     day = demo_day(KAIYUAN, MONDAY)
     clock = SimClock(demo_start(KAIYUAN, day), 1200)
@@ -242,6 +242,7 @@ def demo_hub(redis_url: str) -> Iterator[str]:
         redis_url=redis_url,
         admin_token=Secret(ADMIN),
         ticker_interval=0.02,
+        data_dir=tmp_path,  # its records
     )
     app = create_app(
         settings, {KAIYUAN.id: KAIYUAN}, clock=clock, background=[simulation(KAIYUAN, clock)]

@@ -108,6 +108,24 @@ def test_hubs_are_built_here_and_talk_to_the_compose_redis() -> None:
         assert service["depends_on"]["redis"]["condition"] == "service_healthy"
 
 
+def test_hubs_keep_their_records_in_the_compose_postgres() -> None:
+    data = compose()
+    services = data["services"]
+    postgres = services["postgres"]
+    assert str(postgres["image"]).split(":")[0] == "postgres"
+    volume = postgres["volumes"][0].split(":")
+    assert volume[1] == "/var/lib/postgresql/data"
+    assert volume[0] in (data.get("volumes") or {}), "a named volume, declared at the top"
+    assert "pg_isready" in healthcheck_text(postgres)
+    db = env_of(postgres)
+    for hub in HUBS:
+        service = services[hub]
+        url = env_of(service)["DATABASE_URL"]
+        assert url.startswith(f"postgresql://{db['POSTGRES_USER']}:${{POSTGRES_PASSWORD")
+        assert url.endswith(f"@postgres:5432/{db['POSTGRES_DB']}")
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
 def test_hub_environment_names_only_variables_something_reads() -> None:
     settings_source = (ROOT / "hall" / "settings.py").read_text()
     cli_source = (ROOT / "hall" / "cli.py").read_text()

@@ -88,6 +88,7 @@ def in_process_hub(
         admin_token=Secret(ADMIN),
         outbox_frames=outbox_frames,
         hub_name=f"test-fanout-{hub.port}",
+        data_dir=config.parent / "var",  # its records, beside the test's hall file
     )
     app = create_app(settings, load_halls(config), clock=lambda: NOW, background=[remember])
     server = uvicorn.Server(

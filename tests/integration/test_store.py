@@ -21,7 +21,9 @@ from hall.store import (
     Store,
     StoreBusy,
     StoreUnavailable,
+    archived,
     clients,
+    ids,
     keys,
     with_id,
 )
@@ -201,30 +203,76 @@ async def test_next_deadline_is_set_and_cleared(store: Store) -> None:
     assert await store.due_halls([], 6_000) == []
 
 
-async def test_default_retention_keeps_everything_recent(store: Store) -> None:
+async def test_default_retention_keeps_everything_recent(
+    store: Store, raw: redis.asyncio.Redis
+) -> None:
     first = await store.append(HALL, "0-0", [event(n) for n in range(250)], b"{}", None)
+    await archived.mark(raw, {HALL: first.version})  # all archived: only the age counts
     await append_n(store, HALL, 5)
 
     assert await store.first_id(HALL) == first.events[0][0]
 
 
-async def test_minid_trimming_drops_old_entries(redis_url: str) -> None:
-    store = Store(redis_url, retention_ms=1)
+async def test_minid_trimming_never_passes_the_archived_id(
+    redis_url: str, raw: redis.asyncio.Redis
+) -> None:
+    store = Store(redis_url, retention_ms=1)  # every entry is past the retention at once
     try:
         first = await store.append(HALL, "0-0", [event(n) for n in range(250)], b"{}", None)
         oldest = first.events[0][0]
+        await append_n(store, HALL, 5)
+        # Nothing archived yet: however old, nothing goes.
+        assert await store.first_id(HALL) == oldest
+        assert await raw.xlen(keys.events(HALL)) == 255
+
+        # Archived up to the 150th: what is before it may go, never it nor what follows.
+        mark = first.events[149][0]
+        await archived.mark(raw, {HALL: mark})
+
+        polls = 0
 
         async def trimmed() -> bool:
+            nonlocal polls
             await append_n(store, HALL, 1)
+            polls += 1
             return await store.first_id(HALL) != oldest
 
-        await eventually(trimmed, message="old entries trimmed")
+        await eventually(trimmed, message="archived entries trimmed")
 
-        held = await store.read(HALL, None, 1000)
-        assert len(held) < 250
-        assert held[0][0] == await store.first_id(HALL)
+        held = [event_id for event_id, _ in await store.read(HALL, None, 1000)]
+        assert len(held) < 255 + polls
+        from_mark = [e for e in held if ids.key(e) >= ids.key(mark)]
+        assert from_mark[0] == mark and len(from_mark) == 101 + 5 + polls
     finally:
         await store.close()
+
+
+async def test_the_archived_id_only_moves_forward_unless_reset(raw: redis.asyncio.Redis) -> None:
+    await archived.mark(raw, {HALL: "10-5"})
+    await archived.mark(raw, {HALL: "10-4"})  # a stale archiver
+    await archived.mark(raw, {HALL: "9-99"})
+    assert await archived.held(raw, HALL) == "10-5"
+    await archived.mark(raw, {HALL: "11-0", OTHER: "3-0"})
+    assert (await archived.held(raw, HALL), await archived.held(raw, OTHER)) == ("11-0", "3-0")
+    await archived.reset(raw, HALL, "7-0")  # an archiver taking over states its database's
+    assert await archived.held(raw, HALL) == "7-0"
+    await archived.reset(raw, HALL, None)
+    assert await archived.held(raw, HALL) is None
+
+
+async def test_an_archiver_lease_is_held_by_one_and_given_back(raw: redis.asyncio.Redis) -> None:
+    assert await archived.claim(raw, [HALL, OTHER], "hub-a", 10_000) == [2, 2]  # taken
+    assert await archived.claim(raw, [HALL, OTHER], "hub-b", 10_000) == [0, 0]  # held by a
+    assert await archived.claim(raw, [HALL], "hub-a", 10_000) == [1]  # renewed
+    await archived.release(raw, [HALL], "hub-b")  # not b's to give
+    assert await raw.get(keys.archiver(HALL)) == b"hub-a"
+    await archived.release(raw, [HALL], "hub-a")
+    assert await archived.claim(raw, [HALL], "hub-b", 50) == [2]
+
+    async def taken_by_a() -> bool:
+        return await archived.claim(raw, [HALL], "hub-a", 10_000) == [2]
+
+    await eventually(taken_by_a, message="b's lease ran out, a took it")
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -30,12 +30,17 @@ class Hub:
         *,
         env: dict[str, str] | None = None,
         log_level: str = "warning",
+        database: str | None = None,
     ) -> None:
         self.redis_url = redis_url
         self.config = config
         self.log = log
         self.env = env or {}
         self.log_level = log_level
+        # The records database: `database`, else records.sqlite3 in `data` beside the hall
+        # file, so that the hubs of one test share one (as they share one Redis).
+        self.database = database
+        self.data = config.parent / "var"
         self.port = free_tcp_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -51,7 +56,9 @@ class Hub:
         env = {**os.environ, "HALL_ADMIN_TOKEN": ADMIN, **self.env}
         argv = [sys.executable, "-m", "hall", "serve", "--config", str(self.config)]
         argv += ["--redis", self.redis_url, "--port", str(self.port)]
-        argv += ["--log-level", self.log_level]
+        argv += ["--log-level", self.log_level, "--data", str(self.data)]
+        if self.database is not None:
+            argv += ["--database", self.database]
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
         if wait:
@@ -99,12 +106,19 @@ class Hub:
 
 @contextmanager
 def hubs(
-    redis_url: str, tmp_path: Path, n: int = 1, toml: str | None = None, **env: str
+    redis_url: str,
+    tmp_path: Path,
+    n: int = 1,
+    toml: str | None = None,
+    database: str | None = None,
+    **env: str,
 ) -> Iterator[list[Hub]]:
     config = tmp_path / "hall.toml"
     config.write_text(toml or hall_toml())
     started = [
-        Hub(redis_url, config, tmp_path / f"hub{i}.log", env=env).start(wait=False)
+        Hub(redis_url, config, tmp_path / f"hub{i}.log", env=env, database=database).start(
+            wait=False
+        )
         for i in range(n)
     ]
     try:
