@@ -14,7 +14,13 @@ from hall.core.model import Actor
 _STAFF_KINDS = ("clerk", "director", "admin", "system")
 _MANAGERS = ("director", "admin", "system")
 # Commands of the director's office: leave, alerts, closing a window early.
-_MANAGED = (cmds.LeaveRegister, cmds.LeaveCancel, cmds.AlertAck, cmds.WindowClose)
+_MANAGED = (
+    cmds.LeaveRegister,
+    cmds.LeaveCancel,
+    cmds.AlertAck,
+    cmds.WindowClose,
+    cmds.AppealDecide,
+)
 
 
 def check(hall: HallConfig, cmd: cmds.Command, actor: Actor) -> None:
@@ -24,6 +30,10 @@ def check(hall: HallConfig, cmd: cmds.Command, actor: Actor) -> None:
         if hall.service(cmd.service) is None:
             raise NotFound("unknown_service", f"hall {hall.id} has no service {cmd.service!r}")
         return
+    if isinstance(cmd, cmds.AppealFile):
+        if actor.kind not in ("clerk", "admin"):
+            raise Forbidden("an appeal is filed by the clerk whose record it is")
+        return  # whose record it is: `hall.staffing.appeals` (it needs the state)
     if isinstance(cmd, _MANAGED):
         if actor.kind not in _MANAGERS:
             raise Forbidden(f"{_tag(cmd)} is for the director")

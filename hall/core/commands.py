@@ -103,6 +103,21 @@ class AlertAck(Command, frozen=True, tag="alert.ack"):
     alert: Ref
 
 
+class AppealFile(Command, frozen=True, tag="appeal.file"):
+    """A clerk appeals a record of theirs (an `arrival.late`, or a late `absence.recorded`)."""
+
+    record: Ref
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class AppealDecide(Command, frozen=True, tag="appeal.decide"):
+    """The director decides: `upheld` true keeps the record, false voids it."""
+
+    appeal: Ref
+    upheld: bool
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
 class WindowClose(Command, frozen=True, tag="window.close"):
     window: WindowNo
     transfer_to: WindowNo | None = None
@@ -127,6 +142,8 @@ AnyCommand = (
     | LeaveCancel
     | AlertAck
     | WindowClose
+    | AppealFile
+    | AppealDecide
 )
 COMMAND_TYPES: dict[str, type[Command]] = {c.__struct_config__.tag: c for c in AnyCommand.__args__}
 

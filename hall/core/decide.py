@@ -22,7 +22,7 @@ from hall.core.evolve import evolve
 from hall.core.model import Actor, State
 from hall.core.timers import due, next_deadline, settle
 from hall.queue import tickets
-from hall.staffing import leave, posts
+from hall.staffing import appeals, leave, posts
 
 _MAX_STEPS = 100_000  # a guard: each step consumes a deadline, so this is never reached
 
@@ -42,6 +42,8 @@ _HANDLERS: dict[type[cmds.Command], Handler] = {
     cmds.LeaveRegister: leave.register,
     cmds.LeaveCancel: leave.cancel,
     cmds.AlertAck: alerts.ack,
+    cmds.AppealFile: appeals.file_appeal,
+    cmds.AppealDecide: appeals.decide_appeal,
 }
 
 
@@ -57,9 +59,7 @@ def advance(hall: HallConfig, state: State, now: datetime) -> tuple[State, list[
             if at == now:  # a rule that takes hold only once its moment has passed
                 return state, out
             raise AssertionError(f"deadline {at} fired nothing")  # would loop forever
-        for e in fired:
-            state = evolve(state, e)
-        out.extend(fired)
+        state = _apply(state, fired, out)
     raise AssertionError("time rules did not settle")
 
 
@@ -77,16 +77,21 @@ def execute(
     made = _HANDLERS[type(command)](hall, state, command, actor, now)
     if not made:
         return state, out
-    for e in made:
-        state = evolve(state, e)
-    out.extend(made)
-    closed = settle(hall, state, now)
-    for e in closed:
-        state = evolve(state, e)
-    out.extend(closed)
+    state = _apply(state, made, out)
+    state = _apply(state, settle(hall, state, now), out)
     state, later = advance(hall, state, now)
     out.extend(later)
     return state, out
+
+
+def _apply(state: State, events: list[ev.Event], out: list[ev.Event]) -> State:
+    """Evolve `state` by each event in turn, numbering discipline records as they come (R<n>
+    follows the state each applies to), and add them to `out`."""
+    for e in events:
+        e = appeals.numbered(state, e)
+        state = evolve(state, e)
+        out.append(e)
+    return state
 
 
 def decide(

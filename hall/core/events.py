@@ -8,7 +8,15 @@ from typing import Literal
 
 import msgspec
 
-from hall.core.model import AbsenceReason, AwayReason, LeaveKind, PostName, PostState, Ticket
+from hall.core.model import (
+    AbsenceReason,
+    AwayReason,
+    LeaveKind,
+    PostName,
+    PostState,
+    RecordKind,
+    Ticket,
+)
 
 
 class Event(msgspec.Struct, frozen=True, tag_field="type", kw_only=True, omit_defaults=True):
@@ -68,6 +76,7 @@ class AbsenceRecorded(Event, frozen=True, tag="absence.recorded", omit_defaults=
     # Defaults only so that logs written before these fields existed still decode.
     reason: AbsenceReason = "other"
     cover_started: datetime | None = None
+    record: str = ""  # a late absence is a discipline record: R<n>, which it may be appealed by
 
 
 class ArrivalLate(Event, frozen=True, tag="arrival.late"):
@@ -79,6 +88,7 @@ class ArrivalLate(Event, frozen=True, tag="arrival.late"):
     opened: datetime  # when they were expected
     arrived: datetime
     minutes: float
+    record: str = ""  # the discipline record's id (R<n>), which an appeal names
 
 
 class LeaveRegistered(Event, frozen=True, tag="leave.registered"):
@@ -193,6 +203,32 @@ class RatingGiven(Event, frozen=True, tag="rating.given", omit_defaults=False):
     reasons: tuple[str, ...] = ()  # RATING_REASONS codes; absent in logs written before them
 
 
+class AppealFiled(Event, frozen=True, tag="appeal.filed"):
+    """A clerk appeals a record of theirs (申诉), with a reason."""
+
+    appeal: str  # P<n>
+    record: str
+    staff: str  # whose record
+    window: int
+    kind: RecordKind
+    day: date  # the record's day
+    reason: str
+    by: str | None = None  # who filed it (the clerk; the admin for them)
+
+
+class AppealDecided(Event, frozen=True, tag="appeal.decided"):
+    """The director decides an appeal: `upheld` keeps the record (the appeal is turned
+    down); otherwise the record is voided and leaves the totals."""
+
+    appeal: str
+    record: str
+    staff: str
+    day: date
+    upheld: bool
+    reason: str
+    by: str | None = None
+
+
 class HallOpened(Event, frozen=True, tag="hall.opened"):
     """A session starts (before its windows' `window.opened`)."""
 
@@ -237,6 +273,8 @@ AnyEvent = (
     | WindowExtended
     | WindowClosed
     | RatingGiven
+    | AppealFiled
+    | AppealDecided
     | HallOpened
     | HallClosed
     | DayStarted

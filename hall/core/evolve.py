@@ -12,11 +12,15 @@ from msgspec.structs import replace
 from hall.config import RATING_WITHIN_MAX, HallConfig
 from hall.core import events as ev
 from hall.core.model import (
+    APPEAL_DAYS,
     RATEABLE_MAX,
     Absence,
     Finished,
     Leave,
     Post,
+    Record,
+    RecordKind,
+    RecordStatus,
     Served,
     State,
     Ticket,
@@ -160,7 +164,38 @@ def _cover_ended(state: State, e: ev.CoverEnded) -> State:
 
 
 def _absence_recorded(state: State, e: ev.AbsenceRecorded) -> State:
-    return _window(state, e.window, e.at, lambda w: replace(w, absence=None))
+    state = _window(state, e.window, e.at, lambda w: replace(w, absence=None))
+    return _recorded(state, e, "absence.recorded") if e.record else state
+
+
+def _arrival_late(state: State, e: ev.ArrivalLate) -> State:
+    return _recorded(state, e, "arrival.late") if e.record else state
+
+
+def _recorded(state: State, e: ev.ArrivalLate | ev.AbsenceRecorded, kind: RecordKind) -> State:
+    serial = int(e.record[1:]) if e.record[1:].isdigit() else 0
+    day = state.day or e.at.date()
+    record = Record(e.record, e.staff, e.window, kind, day, e.minutes)
+    return replace(
+        state,
+        records=(*state.records, record),
+        record_serial=max(state.record_serial, serial),
+    )
+
+
+def _appeal_filed(state: State, e: ev.AppealFiled) -> State:
+    serial = int(e.appeal[1:]) if e.appeal[1:].isdigit() else 0
+    records = tuple(
+        replace(r, status="appealed", appeal=e.appeal) if r.id == e.record else r
+        for r in state.records
+    )
+    return replace(state, records=records, appeal_serial=max(state.appeal_serial, serial))
+
+
+def _appeal_decided(state: State, e: ev.AppealDecided) -> State:
+    status: RecordStatus = "upheld" if e.upheld else "voided"
+    records = tuple(replace(r, status=status) if r.id == e.record else r for r in state.records)
+    return replace(state, records=records)
 
 
 def _unchanged(state: State, e: Any) -> State:
@@ -307,6 +342,9 @@ def _day_started(state: State, e: ev.DayStarted) -> State:
         clock=e.at,
         leaves=state.leaves,
         serial=state.serial,
+        records=tuple(r for r in state.records if (e.date - r.day).days <= APPEAL_DAYS),
+        record_serial=state.record_serial,
+        appeal_serial=state.appeal_serial,
     )
 
 
@@ -318,7 +356,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[State, Any], State]] = {
     ev.CoverStarted: _cover_started,
     ev.CoverEnded: _cover_ended,
     ev.AbsenceRecorded: _absence_recorded,
-    ev.ArrivalLate: _unchanged,
+    ev.ArrivalLate: _arrival_late,
     ev.LeaveRegistered: _leave_registered,
     ev.LeaveCancelled: _leave_cancelled,
     ev.LeaveStarted: _leave_started,
@@ -336,6 +374,8 @@ _HANDLERS: dict[type[ev.Event], Callable[[State, Any], State]] = {
     ev.WindowExtended: _window_extended,
     ev.WindowClosed: _window_closed,
     ev.RatingGiven: _rating_given,
+    ev.AppealFiled: _appeal_filed,
+    ev.AppealDecided: _appeal_decided,
     ev.HallOpened: _hall_opened,
     ev.HallClosed: _hall_closed,
     ev.DayStarted: _day_started,

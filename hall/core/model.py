@@ -16,6 +16,10 @@ LeaveKind = Literal["leave", "outing", "training", "other"]
 # Why a resident rated a service 不满意 or 非常不满意 (好差评): 等候时间长, 态度不好, 业务不熟,
 # 一次没办成, 其他.
 RatingReason = Literal["long_wait", "attitude", "unfamiliar", "not_done", "other"]
+# A discipline record (Art. 17) a clerk may appeal: a late arrival, or a late absence.
+RecordKind = Literal["arrival.late", "absence.recorded"]
+RecordStatus = Literal["standing", "appealed", "upheld", "voided"]
+APPEAL_DAYS = 62  # how long a record may be appealed: the month, and the next one to sign it
 Phase = Literal["closed", "open", "extended"]
 WindowStatus = Literal["closed", "unstaffed", "staffed", "away", "uncovered", "covered", "extended"]
 ServingStatus = Literal["staffed", "covered", "away", "uncovered", "unstaffed"]
@@ -100,6 +104,22 @@ class Leave(msgspec.Struct, frozen=True, omit_defaults=True):
     running: bool = False
 
 
+class Record(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A discipline record the core keeps for appeals (申诉) for `APPEAL_DAYS` days: a late
+    arrival (`arrival.late`) or an absence recorded late (`absence.recorded`, `late`).
+    `status`: standing; appealed (an appeal is open); upheld (it stands, decided); voided
+    (decided: it leaves the totals, and stays visible as voided)."""
+
+    id: str  # R1, R2, ... (the event's `record`)
+    staff: str
+    window: int
+    kind: RecordKind
+    day: date
+    minutes: float
+    status: RecordStatus = "standing"
+    appeal: str | None = None  # P1, P2, ...
+
+
 class Served(msgspec.Struct, frozen=True):
     """Seconds one person served a window during extended service."""
 
@@ -155,12 +175,18 @@ class State(msgspec.Struct, frozen=True, omit_defaults=True):
     leaves: tuple[Leave, ...] = ()  # registered and not yet over, by start
     acked: tuple[str, ...] = ()  # alerts acknowledged today
     serial: int = 0  # the last leave number handed out (never restarts)
+    records: tuple[Record, ...] = ()  # appealable records of the last APPEAL_DAYS days
+    record_serial: int = 0  # the last record number handed out (never restarts)
+    appeal_serial: int = 0  # the last appeal number handed out (never restarts)
 
     def window(self, number: int) -> WindowState | None:
         for w in self.windows:
             if w.number == number:
                 return w
         return None
+
+    def record(self, record_id: str) -> Record | None:
+        return next((r for r in self.records if r.id == record_id), None)
 
     def on_leave(self, staff: str) -> Leave | None:
         """The leave of `staff` in effect now, if any."""

@@ -195,8 +195,15 @@ def _params(hall: HallConfig, event: Mapping[str, Any], labels: Labeller) -> dic
         "score": event.get("score", ""),
         "at": hhmm(hall, parse_at(event.get("at"))),
         "deadline": hhmm(hall, parse_at(event.get("deadline"))),
-        "kind": labels(f"leave.{event['kind']}") if event.get("kind") else "",
+        "kind": labels(f"leave.{event['kind']}")
+        if event.get("kind") and str(event.get("type", "")).startswith("leave.")
+        else "",
         "leave": event.get("leave", ""),
+        "record": event.get("record", ""),
+        "appeal": event.get("appeal", ""),
+        "outcome": labels("appeal.upheld" if event.get("upheld") else "appeal.voided")
+        if "upheld" in event
+        else "",
         "until": _day_time(hall, parse_at(event.get("until"))),
         "from": _day_time(hall, parse_at(event.get("from"))),
     }
