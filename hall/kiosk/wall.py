@@ -20,7 +20,13 @@ from hall.kiosk.labels import Labeller
 from hall.kiosk.page import PageInfo, Part, page_info, plain
 from hall.kiosk.summary import clock
 from hall.kiosk.times import local
-from hall.kiosk.wall_tiles import WallTile, waiting_part, wall_tile, wall_tile_part
+from hall.kiosk.wall_tiles import (
+    WallTile,
+    serving_part,
+    waiting_part,
+    wall_tile,
+    wall_tile_part,
+)
 
 LEGEND = ("staffed", "away", "uncovered", "covered", "extended", "unstaffed")
 # Words the page script shows: the sound indicator's three states.
@@ -58,6 +64,7 @@ class WallContext:
     time: str  # 10:42 at render time; the page script keeps it ticking
     hours: WallHours
     tiles: tuple[WallTile, ...]
+    servings: tuple[Part, ...]  # serving-N: the ticket at window N's counter
     waits: tuple[Part, ...]  # wait-N: how many wait for window N
     grid_cols: int  # tile columns: 7 windows -> 4 x 2
     grid_rows: int
@@ -70,6 +77,7 @@ class WallContext:
         return (
             Part("clock-hours", "partials/wall_hours.html", {"hours": self.hours}),
             *(wall_tile_part(tile) for tile in self.tiles),
+            *self.servings,
             *self.waits,
             Part("calling", "partials/calling.html", {"call": self.calling}),
             Part("recent-calls", "partials/recent_calls.html", {"calls": self.calls}),
@@ -115,6 +123,7 @@ def wall_context(
         time=local(hall, now).strftime("%H:%M"),
         hours=_hours(hall, data, hours, labels, now),
         tiles=tiles,
+        servings=tuple(serving_part(w) for w in windows),
         waits=tuple(waiting_part(w, labels) for w in windows),
         grid_cols=cols,
         grid_rows=rows,

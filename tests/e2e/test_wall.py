@@ -39,7 +39,7 @@ def test_wall_shows_presence_and_calls_within_a_second(page: Page, hub: Hub, api
     api(type="ticket.issue", service="A")
     expect(page.locator("#wait-1")).to_have_text("等候 1 人", timeout=1_000)
     calling = TextTimer(page, "#calling .calling-ticket", "A001")
-    serving = TextTimer(page, "#window-1 .wt-ticket", "A001")
+    serving = TextTimer(page, "#serving-1", "A001")
     api(type="ticket.call", window=1)
     returned = now()
     call_delay = calling.delay_after(returned)

@@ -66,7 +66,7 @@ def test_the_wall_reads_from_across_the_hall_in_both_languages(
             page = new_page(viewport=viewport)
             open_live(page, f"{hub.url}/halls/t/wall?lang={lang}")
             expect(page.locator("#recent-calls li")).to_have_count(5)
-            expect(page.locator("#window-3 .wt-ticket")).to_have_text("B002")
+            expect(page.locator("#serving-3")).to_have_text("B002")
             layout = measure(page)
             where = f"{lang} {viewport['width']}x{viewport['height']}"
             tickets = [t for t in layout.texts if t["ticket"]]
@@ -147,8 +147,9 @@ def test_a_call_sends_only_what_changed_in_small_frames(hub: Hub, api: Api) -> N
     print(f"frames after one call: {sizes} bytes; {sent}")
     print(frames[-1])
     assert all(size <= 2048 for size in sizes), sizes
-    assert {"window-7", "calling", "recent-calls", "count-waiting"} <= ids, ids
-    # nothing else: no other tile, only the counts of those who wait for service B
+    assert {"serving-7", "calling", "recent-calls", "count-waiting"} <= ids, ids
+    # nothing else: no tile (its staffing did not change), only the counts of those who
+    # wait for service B
     waits = {f"wait-{n}" for n in (2, 3, 5, 7)}
-    assert ids <= {"window-7", "calling", "recent-calls", "count-waiting"} | waits, ids
+    assert ids <= {"serving-7", "calling", "recent-calls", "count-waiting"} | waits, ids
     assert 'data-say="请 B 零零三 号，到 七 号窗口办理"' in frames[-1]

@@ -43,7 +43,8 @@ CLIENT: dict[str, Any] = {
 HALL = "t"
 WALL_PARTS = frozenset(
     {"clock-hours", "window-1", "window-2", "window-3", "calling", "recent-calls"}
-    | {"wait-1", "wait-2", "wait-3", "count-waiting", "count-staffed"}
+    | {"serving-1", "serving-2", "serving-3", "wait-1", "wait-2", "wait-3"}
+    | {"count-waiting", "count-staffed"}
 )
 _FRAGMENT = re.compile(r'<\w+ id="([^"]+)" hx-swap-oob="true"')
 # What a client sees while a hub is down or restarting.

@@ -404,6 +404,7 @@ def test_fragment_ids_per_view(hall: HallConfig, renderer: Renderer) -> None:
     assert list(wall) == [
         "clock-hours",
         *windows,
+        *(f"serving-{n}" for n in range(1, 8)),
         *(f"wait-{n}" for n in range(1, 8)),
         "calling",
         "recent-calls",
@@ -493,7 +494,7 @@ def test_wall_tiles_show_each_status(hall: HallConfig, renderer: Renderer) -> No
     assert "休息" in frags["window-2"] and ">6<" in frags["window-2"]  # reason, minutes
     assert "flashing" in frags["window-3"] and "会议" in frags["window-3"]
     assert "蔡文铿" in frags["window-4"]  # the covering B-post
-    assert "A012" in frags["window-1"]
+    assert "A012" in frags["serving-1"] and "A012" not in frags["window-1"]  # a part of its own
     lunch = datetime(2026, 11, 27, 12, 30, tzinfo=TZ)
     state = build_state(hall, lunch, {n: {"status": "closed"} for n in range(1, 8)})
     tile = renderer.fragments("wall", wall_context(hall, state, [], ZH, lunch))["window-7"]
