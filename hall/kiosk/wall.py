@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from hall.config import HallConfig
-from hall.kiosk.calls import Call, call_log
+from hall.kiosk.calls import RECENT_CALLS, Call, call_log
 from hall.kiosk.hours import Hours, hours_today
 from hall.kiosk.labels import Labeller
 from hall.kiosk.page import PageInfo, Part, page_info, plain
@@ -28,6 +28,7 @@ from hall.kiosk.wall_tiles import (
     wall_tile_part,
 )
 
+RECENT_CALL = "partials/recent_call.html"  # an item of `recent-calls`, a live list
 LEGEND = ("staffed", "away", "uncovered", "covered", "extended", "unstaffed")
 # Words the page script shows: the sound indicator's three states.
 SCRIPT_STRINGS = ("wall.sound.on", "wall.sound.off", "wall.sound.blocked")
@@ -80,7 +81,13 @@ class WallContext:
             *self.servings,
             *self.waits,
             Part("calling", "partials/calling.html", {"call": self.calling}),
-            Part("recent-calls", "partials/recent_calls.html", {"calls": self.calls}),
+            Part(
+                "recent-calls",
+                "partials/recent_calls.html",
+                {"keep": RECENT_CALLS},
+                items=tuple(Part(c.element, RECENT_CALL, {"c": c}) for c in self.calls),
+                keep=RECENT_CALLS,
+            ),
             *(Part(c.id, "partials/wall_count.html", {"value": c.value}) for c in self.counts),
         )
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.hubs import Hub
+from tests.support.wait import wait_for
 
 from .browse import TextTimer, now, open_live, shoot, wait_live
 from .conftest import CHROMIUM, CHROMIUM_ARGS, SOCKET_PROBE, BrowserLog
@@ -190,3 +193,47 @@ def test_one_sound_indicator_that_says_what_is_so(
         expect(wall.locator("#sound")).to_have_text("声音：开")
     finally:
         flagged.close()
+
+
+def test_the_live_list_of_calls_is_the_list_a_fresh_page_shows(
+    new_page: Callable[..., Page], hub: Hub
+) -> None:
+    """The recent calls change item by item (a call on top, a recall moved to the top, an
+    ending replaced, the oldest dropped by the page): after a long random day of calls,
+    recalls, no-shows, transfers and finishes, some sent together so that one render
+    holds several, the live list is, byte for byte, the list of a page loaded afresh."""
+    with hub.client() as client:
+        for window in (1, 2, 3):
+            body = {"type": "presence.set", "window": window, "post": "A", "state": "present"}
+            client.post("/api/halls/t/commands", json=body).raise_for_status()
+    live = new_page()
+    open_live(live, hub.url + "/halls/t/wall")
+    rng = random.Random(13)
+    actions = ["call"] * 4 + ["recall"] * 2 + ["finish", "no_show", "transfer"]
+
+    def command(_: int) -> int:
+        window = rng.randint(1, 3)
+        action = rng.choice(actions)
+        body: dict[str, Any] = {"type": f"ticket.{action}", "window": window}
+        if action == "transfer":
+            body["to_window"] = rng.choice([w for w in (1, 2, 3) if w != window])
+        with hub.client() as client:
+            client.post(
+                "/api/halls/t/commands", json={"type": "ticket.issue", "service": "AB"[window // 3]}
+            )
+            return client.post("/api/halls/t/commands", json=body).status_code
+
+    answers: list[int] = []
+    with ThreadPoolExecutor(3) as pool:
+        for burst in range(30):  # three at once: one render often holds several events
+            answers += pool.map(command, range(burst * 3, burst * 3 + 3))
+    assert answers.count(200) > 40, answers  # most were valid (a recall needs a call, ...)
+    fresh = new_page()
+    fresh.goto(hub.url + "/halls/t/wall")
+    expected = fresh.locator("#recent-calls").inner_html()
+    assert expected.count("<li ") == 6 and "重呼" in expected and "过号" in expected
+    wait_for(
+        lambda: live.locator("#recent-calls").inner_html() == expected,
+        5,
+        "the live list as a fresh page's",
+    )

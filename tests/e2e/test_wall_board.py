@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from websockets.sync.client import connect
 
+from tests.support import dom
 from tests.support.halls import hall_toml
 from tests.support.hubs import Hub
 
@@ -137,19 +138,26 @@ def test_a_call_sends_only_what_changed_in_small_frames(hub: Hub, api: Api) -> N
     with connect(f"{hub.ws}/ws/halls/t/view/wall?lang=zh-CN", open_timeout=5) as ws:
         whole = str(ws.recv(timeout=5))
         assert 'id="window-7"' in whole and 'id="recent-calls"' in whole
+        page = dom.Page(whole)
         api(type="ticket.call", window=7)  # B003, for service B
         frames: list[str] = []
         while not any('id="calling"' in frame for frame in frames):
             frames.append(str(ws.recv(timeout=5)))
-    sent = [re.findall(r'<\w+ id="([\w-]+)" hx-swap-oob', frame) for frame in frames]
-    ids = {i for found in sent for i in found}
+            page.apply(frames[-1])
+    roots = [n for frame in frames for n in dom.parse(frame) if isinstance(n, dom.Element)]
+    sent = [r.id or r.attrs.get("hx-swap-oob") for r in roots]
     sizes = [len(frame.encode()) for frame in frames]
     print(f"frames after one call: {sizes} bytes; {sent}")
     print(frames[-1])
-    assert all(size <= 2048 for size in sizes), sizes
-    assert {"serving-7", "calling", "recent-calls", "count-waiting"} <= ids, ids
-    # nothing else: no tile (its staffing did not change), only the counts of those who
-    # wait for service B
+    assert all(size <= 1024 for size in sizes), sizes
+    swapped = {"serving-7", "calling", "count-waiting", "afterbegin:#recent-calls"}
+    assert swapped <= set(sent), sent
+    # nothing else: no tile (its staffing did not change), the counts of those who wait for
+    # service B, and of the recent calls the new one on top and the one that no longer
+    # carries what to say (four calls are current; the three newest are announced)
     waits = {f"wait-{n}" for n in (2, 3, 5, 7)}
-    assert ids <= {"serving-7", "calling", "recent-calls", "count-waiting"} | waits, ids
+    assert set(sent) <= swapped | waits | {"rc-2-A001"}, sent
     assert 'data-say="请 B 零零三 号，到 七 号窗口办理"' in frames[-1]
+    calls = page.part("recent-calls")
+    assert calls.index('id="rc-7-B003"') < calls.index('id="rc-3-B002"')  # on top
+    assert calls.count("<li ") == 6
