@@ -89,10 +89,10 @@ def test_the_wall_reads_from_across_the_hall_in_both_languages(
                     "Disabled Persons' Federation"
                 )
                 expect(marks).to_have_text(["To window 1", "No-show", "Recall"])
-                expect(page.locator("#calling .calling-window")).to_have_text("Window 3")
+                expect(page.locator("#calling > b + span")).to_have_text("Window 3")
             else:
                 expect(marks).to_have_text(["转 1 号窗口", "过号", "重呼"])
-                expect(page.locator("#calling .calling-window")).to_have_text("3 号窗口")
+                expect(page.locator("#calling > b + span")).to_have_text("3 号窗口")
             if viewport is FULL_HD:
                 shoot(page, screenshots, f"wall-1920x1080-{'zh' if lang == 'zh-CN' else 'en'}")
             page.close()
