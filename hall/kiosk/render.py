@@ -124,7 +124,7 @@ class Renderer:
         if last is not None and last[1] == parts:
             return last[2], live
         whole = shell.replace(ITEMS, "".join(html for _, html in items))
-        memo[part.id] = (("", labels.lang, labels.bilingual), parts, whole)
+        memo[part.id] = ((part.template, labels.lang, labels.bilingual), parts, whole)
         return whole, live
 
     def _part(
