@@ -100,7 +100,7 @@ def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: li
          data: str = "") -> Markup:  # fmt: skip
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="chart"'
-        f' viewBox="0 0 {width} {height}" width="100%" role="img"'
+        f' viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img"'
         f' aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc"{data}>'
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>'
         f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>'
@@ -139,7 +139,7 @@ def status_bands(
     axis' ticks below, the legend (status, word) above, and a line at `marker` (minutes)
     which the page moves: the svg's data-start/-end (minutes) and data-x0/-x1 (its x)."""
     width, label_w, row_h, gap, top = 1360, 210, 26, 8, 34
-    x0, x1 = label_w, width - 12
+    x0, x1 = label_w, width - 24  # room for the last tick's label, centred on it
     span = max(1, axis.end - axis.start)
 
     def x(minute: float) -> float:
