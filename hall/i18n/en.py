@@ -536,6 +536,8 @@ STRINGS: Final[dict[str, str]] = {
     "replay.status.extended": "Extended service",
     "replay.status.unstaffed": "Nobody on duty",
     "replay.status.closed": "Closed",
+    "replay.hours.heading": "Residents and waits by hour",
+    "replay.bands.heading": "Every window through the day",
     "replay.bands.title": "Every window through the day · {date}",
     "replay.bands.desc": (
         "One band per window, coloured by its status at each moment; the line marks {time}"

@@ -510,6 +510,8 @@ STRINGS: Final[dict[str, str]] = {
     "replay.status.extended": "延时服务",
     "replay.status.unstaffed": "无人在岗",
     "replay.status.closed": "未开放",
+    "replay.hours.heading": "每小时办事群众与等候",
+    "replay.bands.heading": "各窗口全天状态",
     "replay.bands.title": "各窗口全天状态 · {date}",
     "replay.bands.desc": "每个窗口一条色带，颜色表示当时的状态；竖线为所选时刻 {time}",
     "replay.hours.title": "每小时办事群众与等候 · {date}",

@@ -67,6 +67,7 @@ class ReplayContext:
     bands: Markup
     hours: Markup
     month: Markup
+    month_title: str
     empty: bool  # nothing was recorded that day
 
     def parts(self) -> tuple[Part, ...]:
@@ -120,6 +121,7 @@ def replay_context(
             bands=Markup(),
             hours=Markup(),
             month=Markup(),
+            month_title="",
             empty=True,
         )
     low, high = day_span(hall, shown, timeline)
@@ -142,6 +144,7 @@ def replay_context(
         bands=_bands(hall, labels, shown, timeline, axis, value),
         hours=_hours(labels, shown, timeline, low, high),
         month=_month(hall, labels, shown, month),
+        month_title=labels("replay.month.title", month=month_name(labels, shown)),
         empty=not any(h["issued"] for h in timeline["hours"]) and _all_closed(timeline),
     )
 
@@ -150,6 +153,10 @@ def date_line(labels: Labeller, day: date) -> str:
     weekday = labels(f"weekday.{day.weekday()}")
     return labels("date.line", year=day.year, month=day.month, day=day.day,
                   month_name=MONTHS_EN[day.month - 1], weekday=weekday)  # fmt: skip
+
+
+def month_name(labels: Labeller, day: date) -> str:
+    return labels("date.month", year=day.year, month=day.month, month_name=MONTHS_EN[day.month - 1])
 
 
 def hhmm(minute: int) -> str:
@@ -302,10 +309,9 @@ def _month(
                            open=_fmt(opened), share=f"{share:.0%}")  # fmt: skip
             cells.append(Cell(share, f"{share * 100:.0f}", title))
         rows.append((label, cells))
-    name = labels("date.month", year=day.year, month=day.month, month_name=MONTHS_EN[day.month - 1])
     return heat_grid(
         "replay-month",
-        labels("replay.month.title", month=name),
+        labels("replay.month.title", month=month_name(labels, day)),
         labels("replay.month.desc"),
         rows,
         [str(d.day) for d in days],

@@ -95,6 +95,8 @@ def test_the_page_has_the_slider_the_frame_and_the_charts(renderer: Renderer) ->
     assert page.count('class="seg st-') >= 3 * 3  # closed, staffed/unstaffed, ... per window
     assert 'id="replay-bands"' in page and 'id="replay-hours"' in page
     assert 'id="replay-month"' in page
+    for heading in ("每小时办事群众与等候", "各窗口全天状态", "2026年11月各窗口在岗率"):
+        assert re.search(rf'<h2 class="chart-title" id="[\w-]+">{heading}</h2>', page)
     assert "2026年11月30日 星期一" in page and "当日回放" in page
     assert "ws-connect" not in page  # a still page: no socket
     english = replay_context(HALL, "en", now, MONDAY, timeline=timeline, month=[timeline])
