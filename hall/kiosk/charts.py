@@ -138,7 +138,7 @@ def status_bands(
     """One band per row, a rect per segment coloured by its status (`STATUS_FILL`), the
     axis' ticks below, the legend (status, word) above, and a line at `marker` (minutes)
     which the page moves: the svg's data-start/-end (minutes) and data-x0/-x1 (its x)."""
-    width, label_w, row_h, gap, top = 1360, 210, 26, 8, 34
+    width, label_w, row_h, gap, top = 1360, 210, 22, 6, 34
     x0, x1 = label_w, width - 24  # room for the last tick's label, centred on it
     span = max(1, axis.end - axis.start)
 
@@ -186,6 +186,9 @@ def status_bands(
 # -- grouped bars by category ----------------------------------------------------------------
 
 
+MIN_GROUPS = 8
+
+
 def bars(
     chart_id: str,
     title: str,
@@ -198,7 +201,9 @@ def bars(
     (e.g. the longest wait over the median)."""
     width, label_w, panel_h, top, gap = 640, 44, 150, 30, 44
     plot_w = width - label_w - 8
-    group = plot_w / max(1, len(categories))
+    # a short day (an hour or two) keeps bars of a day's width, centred, not half the chart
+    group = plot_w / max(MIN_GROUPS, len(categories))
+    x_left = label_w + (plot_w - group * len(categories)) / 2
     all_series = [s for p in panels for s in p.series]
     body = _legend([(s.colour, s.name) for s in all_series], label_w, 12, plot_w)
     y_top = top
@@ -214,7 +219,7 @@ def bars(
         bar_w = (group - 8) / max(1, len(bar_series))
         inner_h = panel_h - 30  # room for the panel's name and the numbers over the bars
         for n in range(len(categories)):
-            left = label_w + n * group + 4
+            left = x_left + n * group + 4
             for k, s in enumerate(bar_series):
                 value = s.values[n]
                 if value is None:
@@ -244,7 +249,7 @@ def bars(
                                       anchor="end"))  # fmt: skip
         y_top = base + gap
     for n, label in enumerate(categories):
-        cx = label_w + n * group + group / 2
+        cx = x_left + n * group + group / 2
         body.append(_text(cx, y_top - gap + 18, label, size=12, anchor="middle", fill=MUTED))
     height = int(y_top - gap + 26)
     return _svg(chart_id, width, height, title, desc, body)

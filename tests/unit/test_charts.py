@@ -113,6 +113,16 @@ def test_bars_draw_a_bar_per_value_and_a_tick_per_maximum() -> None:
     assert bar_heights["10h: 7"] > bar_heights["8h: 4"] > bar_heights["9h: 0"] == 0
 
 
+def test_bars_of_a_short_day_keep_a_days_width_and_are_centred() -> None:
+    came = Series("Came", "#2563eb", (3,), ("8h: 3",), ("3",))
+    root = parse(bars("hours", "By hour", "Residents", ["08"], [Panel("people", (came,))]))
+    (bar,) = [e for e in root.iter(f"{SVG}rect") if e.get("class") == "bar"]
+    width = float(root.get("viewBox", "0 0 0 0").split()[2])
+    left, bar_w = float(bar.get("x") or 0), float(bar.get("width") or 0)
+    assert bar_w < width / 8  # one hour is not drawn half the chart wide
+    assert abs((left + bar_w / 2) - width / 2) < width / 10  # but in the middle of it
+
+
 def test_heat_grid_writes_each_value_and_keeps_its_text_readable() -> None:
     cells = [Cell(v, f"{v:.0%}" if v is not None else "", f"t{n}") for n, v in
              enumerate([0.0, 0.5, 0.69, 0.7, 1.0, None])]  # fmt: skip
