@@ -28,6 +28,7 @@ PAGES: tuple[str, ...] = ("wall", "tablet", "kiosk", "director", "ticket", "logi
 PAGES += ("kiosk_check",)  # the kiosk's self-check
 PAGES += ("me",)  # the duty page
 PAGES += ("rating", "display", "device_setup")  # the counter devices
+PAGES += ("replay", "replay_wall")  # the day replay and its still wall
 # The last render per element id: ((template, language, bilingual), values, HTML); a live
 # list's items under "<list id> <item id>".
 Memo = dict[str, tuple[tuple[str, str, bool], Mapping[str, Any], str]]
