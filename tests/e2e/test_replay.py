@@ -109,7 +109,7 @@ def test_the_slider_moves_the_wall_through_the_morning(
     expect(time_shown).to_have_text("08:00")
     expect(wall.locator("#window-1")).to_have_attribute("data-status", "staffed")
     expect(wall.locator("#window-2")).to_have_attribute("data-status", "unstaffed")
-    expect(wall.locator(".calling-ticket")).to_have_text("A001")
+    expect(wall.locator("#calling > b")).to_have_text("A001")
     expect(wall.locator("#clock")).to_have_text("08:00")
     marker = page.locator("#replay-bands .marker")
     at_start = marker.get_attribute("x1")
@@ -120,7 +120,7 @@ def test_the_slider_moves_the_wall_through_the_morning(
     expect(time_shown).to_have_text("08:01")
     expect(wall.locator("#window-2")).to_have_attribute("data-status", "staffed")
     expect(wall.locator("#window-3")).to_have_attribute("data-status", "away")
-    expect(wall.locator(".calling-ticket")).to_have_text("B001")
+    expect(wall.locator("#calling > b")).to_have_text("B001")
     expect(wall.locator("#clock")).to_have_text("08:01")
     assert float(marker.get_attribute("x1") or 0) > float(at_start or 0)
     expect(page).to_have_url(f"{hub.url}{PATH}?minute=481")
@@ -135,7 +135,7 @@ def test_the_slider_moves_the_wall_through_the_morning(
     expect(time_shown).to_have_text("08:00")
     expect(wall.locator("#window-2")).to_have_attribute("data-status", "unstaffed")
     expect(wall.locator("#window-3")).to_have_attribute("data-status", "unstaffed")
-    expect(wall.locator(".calling-ticket")).to_have_text("A001")
+    expect(wall.locator("#calling > b")).to_have_text("A001")
     assert float(marker.get_attribute("x1") or 0) == float(at_start or 0)
 
 
