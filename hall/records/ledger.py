@@ -5,8 +5,9 @@ and no clock: the records database's reads and the sealing of past days are
 
 Besides the day's events a fold takes what the day cannot tell by itself: the statuses of
 the day's discipline records from appeals (which are logged on later days), the
-registered leave running during the day (`leave_spans` of the hall's leave events, which
-may have started days before), and, for a day still running, the moment it is known up to.
+registered leave running during the day (`hall.records.leave.leave_spans` of the hall's
+leave events: a leave may have started days before), and, for a day still running, the
+moment it is known up to.
 `fingerprint` names what a stored day was computed from: when it changes (this fold's
 version, the hall file's parts it reads, the day's appeal statuses), the day is computed
 again.
@@ -26,6 +27,7 @@ from hall.config import HallConfig
 from hall.core import events as ev
 from hall.core.events import AnyEvent
 from hall.core.model import LeaveKind, RecordKind, RecordStatus
+from hall.records.leave import LeaveSpan
 from hall.records.rows import NO_RATINGS, RecordEntry, ServiceDay, StaffDay
 from hall.records.totals import minutes_of, rated, satisfaction, tenth
 from hall.schedule import day_start
@@ -35,38 +37,6 @@ from hall.schedule import day_start
 LEDGER_VERSION = 1
 
 Logged = tuple[str, AnyEvent]  # (stream id, event)
-LEAVE_TYPES = ("leave.registered", "leave.started", "leave.ended")
-
-
-@dataclass(frozen=True)
-class LeaveSpan:
-    """A registered leave as it ran: from its `leave.started` to its `leave.ended` (None:
-    still running)."""
-
-    leave: str
-    staff: str
-    kind: LeaveKind
-    start: datetime
-    end: datetime | None
-
-
-def leave_spans(events: Iterable[Logged]) -> list[LeaveSpan]:
-    """The leave spans of a hall's leave events (`LEAVE_TYPES`, in log order), by start.
-    A leave whose registration is not among them counts as kind `other`."""
-    kinds: dict[str, LeaveKind] = {}
-    running: dict[str, tuple[str, datetime]] = {}
-    spans: list[LeaveSpan] = []
-    for _, e in events:
-        if isinstance(e, ev.LeaveRegistered):
-            kinds[e.leave] = e.kind
-        elif isinstance(e, ev.LeaveStarted):
-            running[e.leave] = (e.staff, e.at)
-        elif isinstance(e, ev.LeaveEnded) and e.leave in running:
-            staff, start = running.pop(e.leave)
-            spans.append(LeaveSpan(e.leave, staff, kinds.get(e.leave, "other"), start, e.at))
-    for leave, (staff, start) in running.items():
-        spans.append(LeaveSpan(leave, staff, kinds.get(leave, "other"), start, None))
-    return sorted(spans, key=lambda s: (s.start, s.leave))
 
 
 @dataclass(frozen=True)

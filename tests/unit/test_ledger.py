@@ -10,13 +10,13 @@ import pytest
 from msgspec.structs import replace
 
 from hall.core.model import RecordStatus
+from hall.records.leave import leave_spans
 from hall.records.ledger import (
     LEDGER_VERSION,
     DayLedger,
     Logged,
     fingerprint,
     fold_day,
-    leave_spans,
 )
 from hall.records.rows import ServiceDay, StaffDay
 from hall.records.totals import percentile, service_totals, staff_totals, tenth
