@@ -91,12 +91,15 @@ class StaffDay(Row, frozen=True):
     """满意率: ratings of 4 and 5 over all, in percent; `None` without ratings."""
 
 
-class StaffTotals(Row, frozen=True):
+class StaffTotals(Row, frozen=True, kw_only=True):
     """A clerk's figures over `first`..`last` (the month's attendance sheet row): the sums
     of their days, rates recomputed from the sums."""
 
     staff: str
     name: str
+    """As the hall file names them now (the id of someone no longer in it)."""
+    number: str = ""
+    """工号, when the hall file gives it."""
     first: date
     last: date
     days: int = 0

@@ -62,7 +62,7 @@ def add_ratings(a: Ratings, b: Ratings) -> Ratings:
 
 
 def staff_totals(
-    staff: str, name: str, first: date, last: date, days: Iterable[StaffDay]
+    staff: str, name: str, first: date, last: date, days: Iterable[StaffDay], *, number: str = ""
 ) -> StaffTotals:
     """A clerk's totals over `first`..`last` from their day rows (voided records are out of
     the day rows' counts already; here they are counted as voided)."""
@@ -85,6 +85,7 @@ def staff_totals(
     sums = StaffTotals(
         staff=staff,
         name=name,
+        number=number,
         first=first,
         last=last,
         days=n,
