@@ -152,7 +152,7 @@ async def attendance(archive: Archive, hall: HallConfig, month: date, now: datet
         month=f"{first:%Y-%m}",
         first=first,
         last=last,
-        at=now,
+        at=now.astimezone(hall.tz),
         live=books.live,
         staff=tuple(sheet(hall, first, last, days)),
     )
@@ -172,7 +172,7 @@ async def services(
         hall=hall.id,
         first=first,
         last=last,
-        at=now,
+        at=now.astimezone(hall.tz),
         live=books.live,
         services=tuple(service_totals(c, first, last, by_service.get(c, ())) for c in codes),
         days=tuple(service_totals(r.service, r.day, r.day, (r,)) for r in days),
@@ -185,7 +185,7 @@ async def staff_month(
     first, last = month_days(month)
     books = Books(archive, hall, now)
     days = [row for row in await books.staff_days(first, last) if row.staff == staff]
-    appeals = {a.record: a for a in await books.appeals(first) if a.staff == staff}
+    appeals = {(a.day, a.record): a for a in await books.appeals(first) if a.staff == staff}
     records: list[RecordTrail] = []
     for row in days:
         for entry in row.records:
@@ -194,7 +194,7 @@ async def staff_month(
                 RecordTrail(
                     **msgspec.structs.asdict(entry),
                     day=row.day,
-                    appeal=appeals.get(entry.record) if entry.record else None,
+                    appeal=appeals.get((row.day, entry.record)) if entry.record else None,
                     events=events,
                 )
             )
@@ -207,7 +207,7 @@ async def staff_month(
         month=f"{first:%Y-%m}",
         first=first,
         last=last,
-        at=now,
+        at=now.astimezone(hall.tz),
         live=books.live,
         totals=staff_totals(staff, name, first, last, days, number=number),
         days=tuple(days),
@@ -238,7 +238,7 @@ async def tickets(
         hall=hall.id,
         first=first,
         last=last,
-        at=now,
+        at=now.astimezone(hall.tz),
         live=until >= today,
         tickets=tuple(rows),
     )
