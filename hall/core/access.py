@@ -118,6 +118,16 @@ def may_view(
     return False
 
 
+def records_scope(actor: Actor) -> str | None:
+    """Whose records `actor` may read (attendance, a clerk's month): `None` for everyone's
+    (the director, the admin), a clerk's own staff id; anyone else is Forbidden."""
+    if actor.kind in ("admin", "director"):
+        return None
+    if actor.kind == "clerk" and actor.staff is not None:
+        return actor.staff
+    raise Forbidden("the records are for the director (a clerk reads their own)")
+
+
 def check_log_reader(actor: Actor) -> None:
     if actor.kind not in ("admin", "director", "integration"):
         raise Forbidden("reading the event log needs a director, admin or integration token")

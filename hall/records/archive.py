@@ -119,9 +119,12 @@ class Archive(Protocol):
         since: datetime | None = None,
         before: datetime | None = None,
         limit: int = PAGE,
+        types: Sequence[str] | None = None,
     ) -> list[ArchivedEvent]:
         """Up to `limit` of the hall's events in stream order: ids after `after` and up to
-        `until` (inclusive); `at` from `since` (inclusive) to `before` (exclusive)."""
+        `until` (inclusive); `at` from `since` (inclusive) to `before` (exclusive); of the
+        `types` only, when given (an index on (hall, type, at) makes the few events of a
+        type over a long span cheap to find: appeals, leave)."""
 
     async def count(self, hall: str) -> int:
         """How many events of the hall are archived."""
@@ -145,10 +148,13 @@ async def pages(
     since: datetime | None = None,
     before: datetime | None = None,
     size: int = PAGE,
+    types: Sequence[str] | None = None,
 ) -> AsyncIterator[list[ArchivedEvent]]:
     """Every matching event, a page at a time (for folds over a day, a month, a year)."""
     while True:
-        page = await archive.events(hall, after, until, since=since, before=before, limit=size)
+        page = await archive.events(
+            hall, after, until, since=since, before=before, limit=size, types=types
+        )
         if page:
             yield page
         if len(page) < size:

@@ -46,6 +46,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             " PRIMARY KEY (hall, kind, day, key))",
         ),
     ),
+    # The few events of some types over a long span (appeals, leave) for the ledger.
+    (2, ("CREATE INDEX IF NOT EXISTS events_by_type ON events (hall, type, at_ms)",)),
 )
 LATEST = MIGRATIONS[-1][0]
 
@@ -191,8 +193,9 @@ class PostgresArchive:
         since: datetime | None = None,
         before: datetime | None = None,
         limit: int = PAGE,
+        types: Sequence[str] | None = None,
     ) -> list[ArchivedEvent]:
-        sql, params = events_query("%s", hall, after, until, since, before, limit)
+        sql, params = events_query("%s", hall, after, until, since, before, limit, types)
 
         async def work(conn: Conn) -> list[tuple[Any, ...]]:
             cur = await conn.execute(sql, params)

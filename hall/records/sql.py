@@ -20,6 +20,7 @@ def events_query(
     since: datetime | None,
     before: datetime | None,
     limit: int = PAGE,
+    types: Sequence[str] | None = None,
 ) -> tuple[str, list[object]]:
     """SELECT of the hall's events in stream order with the filters of `Archive.events`."""
     if not 1 <= limit <= MAX_LIMIT:
@@ -38,6 +39,11 @@ def events_query(
     if before is not None:
         where.append(f"at_ms < {mark}")
         params.append(epoch_ms(before))
+    if types is not None:
+        kinds = sorted(set(types))
+        # No types: nothing matches (`IN ()` is not SQL).
+        where.append(f"type IN ({', '.join([mark] * len(kinds))})" if kinds else "1 = 0")
+        params += kinds
     sql = (
         f"SELECT {EVENT_COLUMNS} FROM events WHERE {' AND '.join(where)} "
         f"ORDER BY ms, seq LIMIT {mark}"

@@ -44,6 +44,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             " updated_ms INTEGER NOT NULL, PRIMARY KEY (hall, kind, day, key)) WITHOUT ROWID",
         ),
     ),
+    # The few events of some types over a long span (appeals, leave) for the ledger.
+    (2, ("CREATE INDEX IF NOT EXISTS events_by_type ON events (hall, type, at_ms)",)),
 )
 LATEST = MIGRATIONS[-1][0]
 
@@ -162,8 +164,9 @@ class SQLiteArchive:
         since: datetime | None = None,
         before: datetime | None = None,
         limit: int = PAGE,
+        types: Sequence[str] | None = None,
     ) -> list[ArchivedEvent]:
-        sql, params = events_query("?", hall, after, until, since, before, limit)
+        sql, params = events_query("?", hall, after, until, since, before, limit, types)
         rows = await self._read(lambda c: c.execute(sql, params).fetchall())
         return [to_event(row) for row in rows]
 

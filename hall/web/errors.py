@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hall.core.errors import DomainError
+from hall.records.errors import ArchiveError
 from hall.store.errors import StoreBusy, StoreError
 
 
@@ -27,6 +28,11 @@ async def on_store_error(request: Request, exc: Exception) -> Response:
     return error_response(503, "unavailable", f"the hall's store is unavailable: {exc}")
 
 
+async def on_archive_error(request: Request, exc: Exception) -> Response:
+    """The records database down (or refused): the records wait; the live hall goes on."""
+    return error_response(503, "unavailable", f"the records database is unavailable: {exc}")
+
+
 async def on_store_busy(request: Request, exc: Exception) -> Response:
     response = error_response(429, "busy", f"the hub is busy: {exc}; try again")
     response.headers["Retry-After"] = "1"
@@ -45,6 +51,7 @@ HANDLERS = {
     DomainError: on_domain_error,
     StoreError: on_store_error,
     StoreBusy: on_store_busy,
+    ArchiveError: on_archive_error,
     HTTPException: on_http_error,
 }
 

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from hall.core import AnyCommand, AnyEvent
 from hall.core.model import RATING_REASONS
+from hall.records.reports import Attendance, ServiceReport, StaffMonth, TicketReport
 
 _REF = "#/components/schemas/{name}"
 JSON_PREFIXES = ("/api/", "/healthz", "/metrics")
@@ -55,6 +56,49 @@ STAFF: list[dict[str, list[str]]] = [
     {"session": [], "csrf": []},
 ]  # a token, or the cookie with its CSRF
 READER: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
+MONTH = {
+    "name": "month",
+    "in": "query",
+    "description": "YYYY-MM; default: this month in the hall's time zone",
+    "schema": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"},
+}
+FROM = {
+    "name": "from",
+    "in": "query",
+    "description": "the first day (default: today)",
+    "schema": {"type": "string", "format": "date"},
+}
+UNTIL = {
+    "name": "until",
+    "in": "query",
+    "description": "the last day, inclusive (default: `from`); at most 366 days in all",
+    "schema": {"type": "string", "format": "date"},
+}
+STAFF_ID = {"name": "staff", "in": "path", "required": True, "schema": {"type": "string"}}
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _records(
+    description: str, parameters: list[dict[str, Any]], media: str, schema: str | None = None
+) -> Operation:
+    """A records read: director and admin (a clerk: their own), 503 without its database."""
+    content: dict[str, Any] = {media: {"schema": _ref(schema)} if schema else {}}
+    return {
+        "parameters": [HALL, *parameters],
+        "security": READER,
+        "responses": {
+            "200": {"description": description, "content": content},
+            **_errors(
+                (400, "bad month, date or range"),
+                (401, "no token"),
+                (403, "not the director's, nor the clerk's own"),
+                (404, "hall (or staff)"),
+                (503, "records database unavailable"),
+            ),
+        },
+    }
+
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/healthz"): {
@@ -164,9 +208,39 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
 }
 
 
+def _record_operations() -> dict[tuple[str, str], Operation]:
+    """The records API (`hall.web.records`): three reports as JSON, two of them also as CSV
+    and XLSX, and a clerk's month."""
+    base = "/api/halls/{hall}/records"
+    reports = {
+        "attendance": ("the month's attendance sheet", [MONTH], "Attendance"),
+        "services": ("each service's figures over the range, and per day", [FROM, UNTIL], ""),
+        "tickets": ("every ticket of the range", [FROM, UNTIL], "TicketReport"),
+    }
+    out: dict[tuple[str, str], Operation] = {}
+    for name, (what, parameters, schema) in reports.items():
+        json = _records(what, parameters, "application/json", schema or "ServiceReport")
+        out[("GET", f"{base}/{name}")] = json
+        if name == "services":
+            continue
+        for kind, media in (("csv", CSV), ("xlsx", XLSX)):
+            out[("GET", f"{base}/{name}.{kind}")] = _records(f"{what}, {kind}", parameters, media)
+    out[("GET", f"{base}/staff/{{staff}}")] = _records(
+        "a clerk's month: their row, their days, every record with its evidence and appeal",
+        [STAFF_ID, MONTH],
+        "application/json",
+        "StaffMonth",
+    )
+    return out
+
+
+OPERATIONS.update(_record_operations())
+
+
 def _components() -> dict[str, Any]:
-    (command, event), schemas = msgspec.json.schema_components(
-        [AnyCommand, AnyEvent], ref_template=_REF
+    (command, event, *_), schemas = msgspec.json.schema_components(
+        [AnyCommand, AnyEvent, Attendance, ServiceReport, StaffMonth, TicketReport],
+        ref_template=_REF,
     )
     strings = {"type": "string"}
     schemas["Command"] = command

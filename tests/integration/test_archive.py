@@ -126,6 +126,34 @@ async def test_events_by_their_time_in_stream_order(archive: Archive) -> None:
     assert ids(await archive.events("k", since=DAY + timedelta(days=1))) == ["5-0"]
 
 
+def typed(stream_id: str, kind: str, at: datetime) -> ArchivedEvent:
+    body = {"type": kind, "hall": "k", "at": at.isoformat()}
+    return archived_event(stream_id, kind.encode(), json.dumps(body).encode())
+
+
+async def test_events_of_some_types_only(archive: Archive) -> None:
+    """The ledger finds the few appeals and leave events of a long span by their type."""
+    kinds = ["ticket.issued", "appeal.filed", "ticket.called", "leave.started", "appeal.decided"]
+    await archive.append(
+        "k",
+        [typed(f"{n + 1}-0", kind, DAY + timedelta(days=n)) for n, kind in enumerate(kinds * 3)],
+    )
+    await archive.append("other", [typed("1-0", "appeal.filed", DAY)])
+    appeals = ("appeal.filed", "appeal.decided")
+    found = await archive.events("k", types=appeals)
+    assert ids(found) == ["2-0", "5-0", "7-0", "10-0", "12-0", "15-0"]
+    assert {e.type for e in found} == set(appeals)
+    later = await archive.events("k", types=appeals, since=DAY + timedelta(days=5), limit=3)
+    assert ids(later) == ["7-0", "10-0", "12-0"]
+    early = await archive.events("k", types=["leave.started"], before=DAY + timedelta(days=5))
+    assert ids(early) == ["4-0"]
+    assert ids(await archive.events("k", types=["leave.started"], after="4-0")) == ["9-0", "14-0"]
+    assert await archive.events("k", types=[]) == []
+    assert await archive.events("k", types=["no.such"]) == []
+    paged = [e.id async for page in pages(archive, "k", size=2, types=appeals) for e in page]
+    assert paged == ids(found)
+
+
 async def test_pages_give_every_event_once(archive: Archive) -> None:
     await archive.append("k", [event(f"{n}-0", n) for n in range(1, 26)])
     seen = [e.id for page in [p async for p in pages(archive, "k", size=10)] for e in page]

@@ -4,13 +4,15 @@ by entry (id, type, data)."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
 import anyio
 import psycopg
 import redis.asyncio
 
-from hall.records.archive import Archive, pages
+from hall.core.events import Event, encode_event, event_type
+from hall.records.archive import Archive, ArchivedEvent, archived_event, epoch_ms, join_id, pages
 from hall.records.databases import archive_for
 from hall.store import keys
 
@@ -62,3 +64,20 @@ async def set_schema_version(url: str, version: int) -> None:
         return
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         await conn.execute("UPDATE schema_version SET version = %s", (version,))
+
+
+def as_archived(events: Iterable[Event], after: str | None = None) -> list[ArchivedEvent]:
+    """Events made by the core (in log order) as the archive would hold them, with stream ids
+    made from their times (as Redis makes them from its clock: increasing, after `after`)."""
+    last_ms, last_seq = (int(p) for p in after.split("-")) if after else (0, -1)
+    out: list[ArchivedEvent] = []
+    for event in events:
+        ms = epoch_ms(event.at)
+        if ms > last_ms:
+            last_ms, last_seq = ms, 0
+        else:
+            last_seq += 1
+        out.append(
+            archived_event(join_id(last_ms, last_seq), event_type(event), encode_event(event))
+        )
+    return out
