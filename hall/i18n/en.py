@@ -518,4 +518,36 @@ STRINGS: Final[dict[str, str]] = {
         "Sound blocked by the browser: start Chromium with"
         " --autoplay-policy=no-user-gesture-required (docs/operations.md, Wall screen)"
     ),
+    # --- overview ---
+    "page.overview.title": "Overview · {district}",
+    "overview.all_halls": "All halls",
+    "overview.readonly": "Read-only: every hall live; no actions from here",
+    "overview.order": (
+        "Order: halls with uncovered windows first, then those with more open issues, the "
+        "longest wait, more residents waiting, more lateness today"
+    ),
+    "overview.halls": "Halls",
+    "overview.col.hall": "Hall",
+    "overview.col.staffed": "Staffed / open windows",
+    "overview.col.uncovered": "Uncovered windows",
+    "overview.col.waiting": "Waiting",
+    "overview.col.longest": "Longest wait",
+    "overview.col.alerts": "Open issues",
+    "overview.col.late": "Lateness today",
+    "overview.acked": "+{count} acknowledged",
+    "overview.phase.open": "Open",
+    "overview.phase.extended": "Extended service",
+    "overview.phase.closed": "Closed now",
+    "overview.attention": "Needs attention",
+    "overview.totals": "Summary",
+    "overview.total.halls": "Halls",
+    "overview.total.attention": "Halls needing attention",
+    "overview.total.uncovered": "Uncovered windows",
+    "overview.total.waiting": "Residents waiting",
+    "overview.total.open_alerts": "Open issues",
+    "overview.total.late": "Lateness today",
+    "overview.empty": "No halls to show",
+    "overview.back": "Back to the overview",
+    "director.readonly": "Read-only",
+    "login.district": "{district} · supervision",
 }

@@ -492,4 +492,36 @@ STRINGS: Final[dict[str, str]] = {
         "声音被浏览器拦截：请按运维文档「叫号屏」"
         "以 --autoplay-policy=no-user-gesture-required 启动 Chromium"
     ),
+    # --- overview ---
+    "page.overview.title": "{district} · 督查总览",
+    "overview.all_halls": "全部服务中心",
+    "overview.readonly": "只读：可查看各中心实时情况，不能操作",
+    "overview.order": (
+        "排序：有空岗窗口的中心在前，其次是未处理事项多的、群众等候最久的、等候人数多的、"
+        "今日迟到记录多的"
+    ),
+    "overview.halls": "各服务中心",
+    "overview.col.hall": "服务中心",
+    "overview.col.staffed": "在岗 / 开放窗口",
+    "overview.col.uncovered": "空岗窗口",
+    "overview.col.waiting": "等候人数",
+    "overview.col.longest": "最长等候",
+    "overview.col.alerts": "待处理事项",
+    "overview.col.late": "今日迟到记录",
+    "overview.acked": "另有 {count} 项已知悉",
+    "overview.phase.open": "办理中",
+    "overview.phase.extended": "延时服务",
+    "overview.phase.closed": "非办公时间",
+    "overview.attention": "需关注",
+    "overview.totals": "汇总",
+    "overview.total.halls": "服务中心",
+    "overview.total.attention": "需关注的中心",
+    "overview.total.uncovered": "空岗窗口",
+    "overview.total.waiting": "等候群众",
+    "overview.total.open_alerts": "待处理事项",
+    "overview.total.late": "今日迟到记录",
+    "overview.empty": "没有可查看的服务中心",
+    "overview.back": "返回督查总览",
+    "director.readonly": "只读查看",
+    "login.district": "{district} · 督查",
 }

@@ -10,6 +10,7 @@ from hall.kiosk.duty import MeContext, me_context
 from hall.kiosk.kiosk import KioskContext, kiosk_context
 from hall.kiosk.labels import Text
 from hall.kiosk.login import KioskSetupContext, LoginContext, kiosk_setup_context, login_context
+from hall.kiosk.overview import OverviewContext, overview_context
 from hall.kiosk.page import PageInfo, Part
 from hall.kiosk.rating import RatingContext, rating_context
 from hall.kiosk.resident import TicketContext, ticket_context
@@ -30,6 +31,7 @@ PageContext = (
     | DisplayContext
     | DeviceSetupContext
     | KioskCheckContext
+    | OverviewContext
 )
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "KioskSetupContext",
     "LoginContext",
     "MeContext",
+    "OverviewContext",
     "PageContext",
     "PageInfo",
     "Part",
@@ -57,6 +60,7 @@ __all__ = [
     "kiosk_setup_context",
     "login_context",
     "me_context",
+    "overview_context",
     "rating_context",
     "tablet_context",
     "ticket_context",

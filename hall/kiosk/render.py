@@ -23,6 +23,7 @@ PAGES: tuple[str, ...] = ("wall", "tablet", "kiosk", "director", "ticket", "logi
 PAGES += ("kiosk_check",)  # the kiosk's self-check
 PAGES += ("me",)  # the duty page
 PAGES += ("rating", "display", "device_setup")  # the counter devices
+PAGES += ("overview",)  # the district's
 # The last render per element id: ((template, language, bilingual), values, HTML).
 Memo = dict[str, tuple[tuple[str, str, bool], Mapping[str, Any], str]]
 

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from hall.web import api, pages
+from hall.web import api, overview, pages
 
-routes: list[BaseRoute] = [*api.routes, *pages.routes]
+routes: list[BaseRoute] = [*api.routes, *pages.routes, *overview.routes]
