@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.halls import hall_toml
-from tests.support.hubs import Hub, device_token
+from tests.support.hubs import ADMIN, Hub, device_token
 
 from .axe import axe_version, report, violations
 from .browse import give_pin, log_in, shoot, wait_live
@@ -142,3 +142,8 @@ def test_every_page_is_accessible_at_its_size(
     log_in(director, hub, "/halls/t/director", "boss", "86420")
     open_live(director, "/halls/t/director")
     check(director, screenshots, "director", lang)
+
+    # the operator's view of the overview (a supervisor's, of 50 halls: test_overview.py)
+    overview = page_at(DESK)
+    open_live(overview, f"/overview?token={ADMIN}", sep="&")
+    check(overview, screenshots, "overview-admin", lang)
