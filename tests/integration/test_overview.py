@@ -203,6 +203,8 @@ def test_the_overview_in_the_order_of_attention_live(
         return halls
 
     assert [h["hall"] for h in overview()] == ["t", "u"]  # all calm: by id
+    state = httpx.get(hub.url + "/api/halls/u/state", headers=supervisor).json()
+    assert "alerts" in state and "cover" in state["windows"][0]  # the director page's detail
     assert [h["hall"] for h in overview(ADMIN)] == ["t", "u", "v"]
     url = f"{hub.ws}/ws/overview?token={tokens['supervisor']}&lang=en"
     with connect(url, open_timeout=5) as ws:
