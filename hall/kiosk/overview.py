@@ -14,7 +14,7 @@ its state does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -221,11 +221,14 @@ def overview_context(
     *,
     district: str,
     timezone: str = "Asia/Shanghai",
+    only: Container[str] | None = None,
 ) -> OverviewContext:
     """`district`: the district's name in `lang` ("" for every hall, the admin's view);
-    `timezone`: the page clock's."""
+    `timezone`: the page clock's; `only`: the halls whose rows to make (the live page's
+    update after a hall's events: that row and the totals, which count every hall)."""
     labels = Labeller(lang)
-    rows = tuple(_row(s, labels, now) for s in ranked(summaries))
+    shown = summaries if only is None else [s for s in summaries if s.hall in only]
+    rows = tuple(_row(s, labels, now) for s in ranked(shown))
     title = district or labels("overview.all_halls")
     other = other_lang(labels.lang)
     return OverviewContext(

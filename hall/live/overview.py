@@ -14,7 +14,7 @@ it is open, and `Overviews.watched()` names them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -74,7 +74,12 @@ class Summaries:
         return made[1]
 
     def context(
-        self, feeds: Iterable[HallFeed], lang: str, head: Heading, now: datetime
+        self,
+        feeds: Iterable[HallFeed],
+        lang: str,
+        head: Heading,
+        now: datetime,
+        only: Container[str] | None = None,
     ) -> OverviewContext:
         return overview_context(
             [self.of(feed, now) for feed in feeds],
@@ -82,6 +87,7 @@ class Summaries:
             now,
             district=head.title,
             timezone=head.timezone,
+            only=only,
         )
 
 
@@ -132,11 +138,13 @@ class OverviewChannel:
             self._whole = (self.fragments, html, text_frame(html.encode()))
         return self._whole[1], self._whole[2]
 
-    def refresh(self, now: datetime) -> None:
-        """Send the parts that changed to every socket of the channel, now (an overview has
-        a few sockets: no slices needed)."""
-        before = self.fragments
-        after = self.render(now)
+    def refresh(self, hall: str, now: datetime) -> None:
+        """After `hall`'s events: send its row and the totals, if they changed, to every
+        socket of the channel, now (an overview has a few sockets: no slices needed).
+        Only that row is made and rendered, however many halls the overview shows."""
+        ctx = self.summaries.context(self.feeds.values(), self.lang, self.head, now, {hall})
+        before = {part.id: self.memo[part.id][2] for part in ctx.parts() if part.id in self.memo}
+        after = self.renderer.fragments("overview", ctx, self.memo)
         changed = "".join(html for key, html in after.items() if before.get(key) != html)
         if not changed:
             return
@@ -184,7 +192,7 @@ class Overviews:
         now = self.clock()
         for channel in list(self.channels.values()):
             if channel.sockets and feed.hall.id in channel.feeds:
-                channel.refresh(now)
+                channel.refresh(feed.hall.id, now)
 
 
 # --- the socket ------------------------------------------------------------------------------

@@ -245,3 +245,26 @@ def test_a_bad_district_file_stops_the_hub_and_check_says_why(tmp_path: Path) ->
     )
     assert good.returncode == 0
     assert "district licheng (鲤城区), 2 supervisors, 3 of 3 halls supervised" in good.stdout
+
+
+def test_signing_out_closes_the_overview_at_once(setup: tuple[Hub, dict[str, str | None]]) -> None:
+    hub, _ = setup
+    token = login(hub, "licheng", "lin").json()["token"]
+    with connect(f"{hub.ws}/ws/overview?token={token}", open_timeout=5) as ws:
+        assert 'id="ov-t"' in str(ws.recv(timeout=5))
+        done = subprocess.run(
+            [sys.executable, "-m", "hall", "token", "--redis", hub.redis_url, "revoke", token],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                ws.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+    assert (
+        httpx.get(
+            hub.url + "/api/overview", headers={"authorization": f"Bearer {token}"}
+        ).status_code
+        == 401
+    )

@@ -9,11 +9,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hall.config import ConfigError, District, Supervisor, load_district, load_halls
+from hall.core import initial_state
 from hall.core.access import actor_of, may_oversee, may_view, overseen
 from hall.core.model import Actor
 from hall.core.public import public_state
@@ -30,8 +32,11 @@ from hall.kiosk.overview import (
     summary_json,
 )
 from hall.live.channels import Screen
+from hall.live.feed import HallFeed
 from hall.live.gate import Principal
-from tests.support.halls import hall_toml
+from hall.live.outbox import Outbox
+from hall.live.overview import Heading, Overviews
+from tests.support.halls import hall_toml, make_hall
 
 from .day import HALL, Day, at
 
@@ -316,3 +321,36 @@ def test_the_login_form_offers_the_district_to_its_supervisors() -> None:
     assert [s.label for s in ctx.halls[1].staff] == ["林检 · 效能办"]
     html = Renderer().page("login", ctx)
     assert '<option value="licheng">鲤城区 · 督查</option>' in html
+
+
+# --- the live channel, on real feeds (no Redis: the feeds are given their events) ----------
+
+
+def test_an_overview_channel_sends_only_the_changed_hall_and_watches_its_halls() -> None:
+    halls = [make_hall(hall_id=h) for h in ("east", "west")]
+    now = at("08:30")
+    overviews = Overviews(Renderer(), lambda: now)
+    feeds = [HallFeed(h, initial_state(h), "0-0") for h in halls]
+    for feed in feeds:
+        overviews.attach(feed)
+    channel = overviews.channel(feeds, ZH, Heading("鲤城区"))
+    assert overviews.channel(feeds, ZH, Heading("鲤城区")) is channel  # one per view
+    box: Outbox[Any] = Outbox(16)
+    channel.sockets.add(box)
+    html, _ = channel.whole(now)
+    assert 'id="ov-east"' in html and 'id="ov-west"' in html and 'id="ov-totals"' in html
+    assert overviews.watched() == {"east", "west"}
+
+    day = Day(halls[1])  # west opens at 08:00 with nobody there: uncovered at 08:11
+    day.tick("08:11")
+    batch = [(f"{i + 1}-0", msgspec.json.encode(e)) for i, e in enumerate(day.log)]
+    feeds[1].advance(batch)
+    (sent,) = box.take_now()
+    assert 'id="ov-west"' in sent[0] and 'id="ov-totals"' in sent[0]
+    assert 'id="ov-east"' not in sent[0]  # east did not change: not sent
+    assert 'data-uncovered="3"' in sent[0]
+    feeds[1].advance(batch)  # already folded in: nothing new, nothing sent
+    assert not box.take_now()
+
+    overviews.leave(channel, box)
+    assert overviews.watched() == set() and not overviews.channels
