@@ -17,13 +17,14 @@ from starlette.routing import BaseRoute, Match, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from hall.config import HallConfig, load_halls
+from hall.config import HallConfig, load_district, load_halls
 from hall.engine import Clock, Engine, InboxApplier, run_ticker, system_clock
 from hall.kiosk import Renderer
 from hall.kiosk.director import SystemAlert
 from hall.limits import TokenBuckets
 from hall.live.channels import Channels
 from hall.live.hub import Live
+from hall.live.overview import Overviews, overview_socket
 from hall.live.revocations import Revocations
 from hall.live.sockets import events_socket, view_socket
 from hall.notify import Backoff, Notifier, resolve
@@ -97,6 +98,7 @@ def create_app(
     sockets = [
         WebSocketRoute("/ws/halls/{hall}/events", events_socket),
         WebSocketRoute("/ws/halls/{hall}/view/{view}", view_socket),
+        WebSocketRoute("/ws/overview", overview_socket),
     ]
     routes: list[BaseRoute] = [*http_routes, *sockets]
     return HallApp(
@@ -119,6 +121,8 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
     renderer = Renderer(clock_rate=float(getattr(clock, "speed", 1.0)))
     channels = Channels(renderer, engine.clock, lambda hall: _system_alerts(engine, hall))
     live.on_new_feed.append(channels.attach)
+    overviews = Overviews(renderer, engine.clock)
+    live.on_new_feed.append(overviews.attach)
     engine.on_lost.append(channels.refresh_hall)
     applier = InboxApplier(engine, store, credentials, settings.admin_token)
     consumer = InboxConsumer(settings.redis_url, list(halls), settings.hub_name, applier)
@@ -153,6 +157,8 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
         buckets=TokenBuckets(rate, per),
         ticket_keys=TicketKeys(credentials),
         version=hall_version(),
+        overviews=overviews,
+        district=load_district(settings.config, halls),
     )
 
 

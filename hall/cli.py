@@ -12,7 +12,15 @@ from typing import TypeVar
 
 import click
 
-from hall.config import ConfigError, HallConfig, default_hall_path, load_halls, parse_duration
+from hall.config import (
+    ConfigError,
+    District,
+    HallConfig,
+    default_hall_path,
+    load_district,
+    load_halls,
+    parse_duration,
+)
 from hall.logs import redact
 from hall.notify import NotifyConfigError
 from hall.notify import resolve as resolve_notify
@@ -48,8 +56,15 @@ data_option = click.option(
 
 
 def _halls(config: Path | None) -> dict[str, HallConfig]:
+    return _setup(config)[0]
+
+
+def _setup(config: Path | None) -> tuple[dict[str, HallConfig], District | None]:
+    """The hall files and the district file beside them (if any), validated."""
+    path = config or default_hall_path()
     try:
-        return load_halls(config or default_hall_path())
+        halls = load_halls(path)
+        return halls, load_district(path, halls)
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
 
@@ -107,7 +122,7 @@ def serve(
     from hall.records.databases import archive_for
     from hall.server import serve as serve_hub
 
-    halls = _halls(config)
+    halls, _ = _setup(config)  # a bad district file stops the hub here, like a bad hall file
     try:
         resolve_notify(halls, os.environ)  # before anything starts: a missing env: variable
     except NotifyConfigError as e:
@@ -140,9 +155,13 @@ def serve(
 def pin(
     staff_id: str, hall_id: str, redis_url: str | None, config: Path | None, data: Path
 ) -> None:
-    """Set a staff member's 4-8 digit PIN, read from one line of stdin."""
-    hall = _hall(_halls(config), hall_id)
-    if hall.person(staff_id) is None:
+    """Set a staff member's 4-8 digit PIN, read from one line of stdin (a supervisor's:
+    --hall names the district)."""
+    halls, district = _setup(config)
+    if district is not None and hall_id == district.id:
+        if district.supervisor(staff_id) is None:
+            raise click.ClickException(f"district {hall_id} has no supervisor {staff_id!r}")
+    elif _hall(halls, hall_id).person(staff_id) is None:
         raise click.ClickException(f"hall {hall_id} has no staff {staff_id!r}")
     if sys.stdin.isatty():
         value = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
@@ -228,11 +247,18 @@ def revoke(ctx: click.Context, value: str) -> None:
 @main.command()
 @click.argument("config", type=click.Path(exists=True, path_type=Path))
 def check(config: Path) -> None:
-    """Validate hall files; print a summary of each."""
-    for hall in _halls(config).values():
+    """Validate hall files (and a folder's district file); print a summary of each."""
+    halls, district = _setup(config)
+    for hall in halls.values():
         click.echo(
             f"{hall.source}: ok: {hall.id} ({hall.name}), {len(hall.windows)} windows, "
             f"{len(hall.services)} services, {len(hall.staff)} staff, {hall.timezone}"
+        )
+    if district is not None:
+        watched = len({h for s in district.supervisors for h in s.halls})
+        click.echo(
+            f"{district.source}: ok: district {district.id} ({district.name}), "
+            f"{len(district.supervisors)} supervisors, {watched} of {len(halls)} halls supervised"
         )
 
 

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hall.config import HallConfig
+from hall.config import District, HallConfig
 from hall.engine import Engine
 from hall.kiosk import Renderer
 from hall.limits import TokenBuckets
 from hall.live.channels import Channels
 from hall.live.hub import Live
+from hall.live.overview import Overviews
 from hall.live.revocations import Revocations
 from hall.notify import Notifier
 from hall.records.archive import Archive
@@ -43,6 +44,8 @@ class Runtime:
     buckets: TokenBuckets
     ticket_keys: TicketKeys
     version: str
+    overviews: Overviews  # the district's overview pages, live
+    district: District | None = None  # the district file beside the hall files, if any
     monotonic: Callable[[], float] = field(default=time.monotonic)
 
     def now(self) -> datetime:

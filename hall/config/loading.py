@@ -43,10 +43,15 @@ def default_hall_path() -> Path:
     return Path(__file__).parent.parent / "halls" / "kaiyuan.toml"
 
 
+# In a folder of hall files, this one is the district's (`hall.config.district`), not a hall.
+DISTRICT_FILE = "district.toml"
+
+
 def load_halls(path: Path) -> dict[str, HallConfig]:
-    """One hall file, or every *.toml directly in a folder, keyed by hall id."""
+    """One hall file, or every *.toml directly in a folder (but the district file), keyed
+    by hall id."""
     if path.is_dir():
-        files = sorted(path.glob("*.toml"))
+        files = sorted(f for f in path.glob("*.toml") if f.name != DISTRICT_FILE)
         if not files:
             raise ConfigError(str(path), "", "the folder holds no *.toml hall files")
     else:
@@ -63,9 +68,19 @@ def load_halls(path: Path) -> dict[str, HallConfig]:
 
 def load_hall(path: Path) -> HallConfig:
     source = str(path)
+    data = read_toml(path)
+    try:
+        return _hall(data, source)
+    except _Invalid as e:
+        raise ConfigError(source, e.field, e.problem) from None
+
+
+def read_toml(path: Path) -> Table:
+    """A TOML file's tables, or ConfigError naming the file and what is wrong with it."""
+    source = str(path)
     try:
         with path.open("rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except OSError as e:
         raise ConfigError(source, "", f"cannot read the file: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
@@ -74,10 +89,6 @@ def load_hall(path: Path) -> HallConfig:
         raise ConfigError(source, "", "not UTF-8 text: save the file as UTF-8") from None
     except RecursionError:  # tomllib has no depth limit
         raise ConfigError(source, "", "values nested too deeply") from None
-    try:
-        return _hall(data, source)
-    except _Invalid as e:
-        raise ConfigError(source, e.field, e.problem) from None
 
 
 # --- building and validating ---------------------------------------------------------------

@@ -4,6 +4,7 @@ orders the checks): commands, screens, the event log; and who a token's claims a
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from typing import Any
 
 from hall.config import HallConfig
@@ -93,15 +94,20 @@ def may_view(
     window: int | None,
     actor: Actor | None,
     staff: str | None = None,
+    *,
+    readonly: bool = False,
 ) -> bool:
     """Whether `actor` (None: anonymous) may look at a screen: `page` is its template set
     (wall, director, kiosk, tablet, ticket, me, rating, display), `window` a tablet's or a
     counter device's window, `staff` whose duty page (`me`: that person only, not even the
-    director)."""
+    director), `readonly` the director's page without its buttons: a supervisor's, of the
+    halls they supervise (beyond the public pages, nothing else of a hall is theirs)."""
     if page in PUBLIC_PAGES:
         return True
     if actor is None:
         return False
+    if actor.kind == "supervisor":
+        return page == "director" and readonly and hall.id in actor.halls
     if page == "me":
         return actor.staff is not None and actor.staff == staff and hall.person(staff) is not None
     if page == "kiosk":
@@ -128,6 +134,21 @@ def records_scope(actor: Actor) -> str | None:
     raise Forbidden("the records are for the director (a clerk reads their own)")
 
 
+def may_oversee(actor: Actor) -> bool:
+    """The district's overview (`/overview`): a supervisor (their halls) or the admin (all)."""
+    return actor.kind in ("supervisor", "admin")
+
+
+def overseen(actor: Actor, halls: Iterable[str]) -> list[str]:
+    """Which of `halls` (in that order) the overview shows `actor`: all of them to the
+    admin, a supervisor's own to a supervisor, none to anyone else."""
+    if actor.kind == "admin":
+        return list(halls)
+    if actor.kind == "supervisor":
+        return [h for h in halls if h in actor.halls]
+    return []
+
+
 def check_log_reader(actor: Actor) -> None:
     if actor.kind not in ("admin", "director", "integration"):
         raise Forbidden("reading the event log needs a director, admin or integration token")
@@ -145,7 +166,9 @@ def check_replay_reader(actor: Actor) -> None:
 def actor_of(claims: dict[str, Any]) -> Actor:
     """The actor a token's claims (`hall.store.credentials`) name."""
     kind = claims["kind"]
-    if kind in ("clerk", "director", "supervisor"):
+    if kind == "supervisor":
+        return Actor(kind, staff=claims["staff"], halls=tuple(claims.get("halls", ())))
+    if kind in ("clerk", "director"):
         return Actor(kind, staff=claims["staff"])
     return Actor(kind, window=claims.get("window"))
 

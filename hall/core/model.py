@@ -204,6 +204,7 @@ class Actor(msgspec.Struct, frozen=True, omit_defaults=True):
     staff: str | None = None
     window: int | None = None  # a rating pad's window
     ticket: str | None = None  # a resident's ticket number (today's)
+    halls: tuple[str, ...] = ()  # a supervisor's: the halls they may watch (read-only)
 
     @property
     def is_manager(self) -> bool:

@@ -10,6 +10,7 @@ from hall.kiosk.duty import MeContext, me_context
 from hall.kiosk.kiosk import KioskContext, kiosk_context
 from hall.kiosk.labels import Text
 from hall.kiosk.login import KioskSetupContext, LoginContext, kiosk_setup_context, login_context
+from hall.kiosk.overview import OverviewContext, overview_context
 from hall.kiosk.page import PageInfo, Part
 from hall.kiosk.rating import RatingContext, rating_context
 from hall.kiosk.replay import ReplayContext, replay_context
@@ -32,6 +33,7 @@ PageContext = (
     | DeviceSetupContext
     | KioskCheckContext
     | ReplayContext
+    | OverviewContext
 )
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "KioskSetupContext",
     "LoginContext",
     "MeContext",
+    "OverviewContext",
     "PageContext",
     "PageInfo",
     "Part",
@@ -60,6 +63,7 @@ __all__ = [
     "kiosk_setup_context",
     "login_context",
     "me_context",
+    "overview_context",
     "rating_context",
     "replay_context",
     "tablet_context",

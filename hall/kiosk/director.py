@@ -6,7 +6,7 @@ events. Red means one thing here: an issue nobody has acknowledged yet."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ class AlertPanel:
     system: tuple[str, ...]  # about the service itself: the log lost, the calendar's end
     current: tuple[Issue, ...]  # most urgent first
     open: int  # not acknowledged yet: something to act on
+    readonly: bool = False  # a supervisor's view: no acknowledging
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,7 @@ class BoardTile:
     tile: Tile
     name: str  # the window's name in the page's language
     services: str
-    href: str  # the window's page (its tablet)
+    href: str | None  # the window's page (its tablet); None on the read-only page
     alarm: bool  # an issue about this window that nobody has acknowledged
 
 
@@ -74,6 +75,9 @@ class DirectorContext:
     counts: DayCounts
     counters: tuple[Stat, ...]
     timeline: tuple[FeedItem, ...]
+    # A supervisor's view (`/overview` drills down here): no buttons, no links to the
+    # windows' tablets, a way back to the overview.
+    readonly: bool = False
 
     def parts(self) -> tuple[Part, ...]:
         return (
@@ -96,17 +100,20 @@ def director_context(
     *,
     system: Sequence[SystemAlert] = (),
     resolved: Sequence[Resolved] = (),
+    readonly: bool = False,
 ) -> DirectorContext:
     """`state`: the detail state (with `alerts`); `events_today`: the day's events in stream
     order (oldest first); `system`: alerts about the service itself (catalog key and
     values: the log lost, the national calendar ending), shown first; `resolved`: today's
-    resolved alerts."""
+    resolved alerts; `readonly`: a supervisor's view of the page."""
     data = plain(state)
     events = [plain(e) for e in events_today]
     labels = Labeller(lang)
     hours = hours_today(hall, now)
     counts = count_day(events)
     issues = live_issues(hall, data.get("alerts") or [], events, labels)
+    if readonly:
+        issues = tuple(replace(i, href=None) for i in issues)
     alarmed = {i.alert.window for i in issues if not i.acked and i.alert.window}
     name = hall.label(labels.lang)
     return DirectorContext(
@@ -116,20 +123,21 @@ def director_context(
             now,
             title=labels("page.director.title", hall=name),
             view="director",
-            ws_view="director",
+            ws_view="director-readonly" if readonly else "director",
         ),
         labels=labels,
         hall_name=name,
         clock=clock(hall, data, hours, labels, now),
         figures=figures(hall, data, labels, now),
         tiles=tuple(
-            board_tile(hall, window_tile(hall, w, hours, labels, now), labels, alarmed)
+            board_tile(hall, window_tile(hall, w, hours, labels, now), labels, alarmed, readonly)
             for w in data.get("windows", [])
         ),
         alerts=AlertPanel(
             system=tuple(labels(key, **params) for key, params in system),
             current=issues,
             open=sum(not i.acked for i in issues),
+            readonly=readonly,
         ),
         history=History(
             resolved=resolved_alerts(hall, resolved, labels),
@@ -138,10 +146,13 @@ def director_context(
         counts=counts,
         counters=counter_stats(counts, labels),
         timeline=timeline(hall, events, labels),
+        readonly=readonly,
     )
 
 
-def board_tile(hall: HallConfig, tile: Tile, labels: Labeller, alarmed: set[int]) -> BoardTile:
+def board_tile(
+    hall: HallConfig, tile: Tile, labels: Labeller, alarmed: set[int], readonly: bool = False
+) -> BoardTile:
     window = hall.window(tile.number)
     lang = labels.lang
     services = []
@@ -152,7 +163,7 @@ def board_tile(hall: HallConfig, tile: Tile, labels: Labeller, alarmed: set[int]
         tile=tile,
         name=window.label(lang) if window else tile.name,
         services=labels("list.sep").join(services) if window else tile.services,
-        href=f"/halls/{hall.id}/windows/{tile.number}",
+        href=None if readonly else f"/halls/{hall.id}/windows/{tile.number}",
         alarm=tile.number in alarmed,
     )
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from hall.config import HallConfig
+from hall.config import District, HallConfig
 from hall.i18n import EN, ZH, error_message, normalize_lang, other_lang, t
 from hall.kiosk.labels import Labeller
 from hall.kiosk.page import PageInfo, Part, page_info
@@ -48,11 +48,14 @@ def login_context(
     error: str | None = None,
     hall_id: str | None = None,
     staff_id: str | None = None,
+    district: District | None = None,
 ) -> LoginContext:
     """`error`: a login refusal code (bad_credentials | rate_limited | session_expired)
-    or a command error code; shown as a sentence."""
+    or a command error code; shown as a sentence. `district`: offered as one more place to
+    sign in, with its supervisors."""
     labels = Labeller(lang)
-    chosen = hall_id or (halls[0].id if len(halls) == 1 else None)
+    places = len(halls) + (district is not None)
+    chosen = hall_id or (halls[0].id if places == 1 else None)
     other = other_lang(labels.lang)
     lang_param = "en" if other == EN else ZH
     return LoginContext(
@@ -85,10 +88,24 @@ def login_context(
                 ),
             )
             for h in halls
-        ),
+        )
+        + _district_choice(district, labels, chosen, staff_id),
         next_url=next_url if next_url.startswith("/") and not next_url.startswith("//") else "/",
         error=_error(labels.lang, error),
     )
+
+
+def _district_choice(
+    district: District | None, labels: Labeller, chosen: str | None, staff_id: str | None
+) -> tuple[HallChoice, ...]:
+    if district is None:
+        return ()
+    supervisors = tuple(
+        StaffChoice(s.id, f"{s.name} · {s.title}" if s.title else s.name, s.id == staff_id)
+        for s in district.supervisors
+    )
+    name = labels("login.district", district=district.label(labels.lang))
+    return (HallChoice(district.id, name, district.id == chosen, supervisors),)
 
 
 def _error(lang: str, code: str | None) -> str:

@@ -38,7 +38,7 @@ from hall.queue.order import place
 Fragment = tuple[str, bytes]  # changed fragments of a view: (HTML, websocket frame)
 Clock = Callable[[], datetime]
 _VIEW = re.compile(
-    r"\A(wall|director|kiosk|window-([0-9]{1,3})"
+    r"\A(wall|director|director-readonly|kiosk|window-([0-9]{1,3})"
     r"|ticket-(?:([0-9]{4}-[0-9]{2}-[0-9]{2})-)?([A-Z][0-9]{3,6})"
     r"|me-([a-z0-9-]{1,64}))\Z"
 )
@@ -50,7 +50,8 @@ class Screen:
     """A parsed screen name: `wall`, `director`, `kiosk`, `window-N`,
     `ticket-YYYY-MM-DD-NUMBER` (a ticket of that day), `ticket-NUMBER` (today's), `me-STAFF`
     (one person's duty page: its own channel, so nobody's fragments reach another's page),
-    `rating-N` and `display-N` (window N's rating pad and the display above its counter)."""
+    `rating-N` and `display-N` (window N's rating pad and the display above its counter),
+    `director-readonly` (the director's page without its buttons: a supervisor's)."""
 
     name: str
     page: str  # the template set: wall, director, kiosk, tablet, ticket, me, rating, display
@@ -58,6 +59,7 @@ class Screen:
     ticket: str | None = None
     day: date | None = None  # a ticket's day; None: today's
     staff: str | None = None  # whose duty page
+    readonly: bool = False  # the director's page as a supervisor sees it
 
     @classmethod
     def parse(cls, name: str) -> Screen | None:
@@ -76,6 +78,8 @@ class Screen:
             except ValueError:
                 return None
             return cls(name, "ticket", ticket=m[4], day=day)
+        if name == "director-readonly":
+            return cls(name, "director", readonly=True)
         return cls(name, name)
 
 
@@ -102,6 +106,7 @@ def build_context(
             now,
             system=system,
             resolved=feed.alerts.resolved,
+            readonly=view.readonly,
         )
     if view.page == "tablet":
         assert view.window is not None

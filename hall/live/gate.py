@@ -32,9 +32,20 @@ class Principal:
         """Whose command ids these are (idempotency is per sender)."""
         return sender_of(self.actor, token_hash(self.token))
 
+    def reaches(self, hall: str) -> bool:
+        """Whether this token may be used on `hall`'s URLs at all: the admin's on every
+        hall, a supervisor's (signed in at the district) on the halls they supervise, any
+        other on its own hall."""
+        if self.actor.kind == "supervisor":
+            return hall in self.actor.halls
+        return self.hall is None or self.hall == hall
+
     def check_hall(self, hall: str) -> None:
-        if self.hall is not None and self.hall != hall:
-            raise Forbidden(f"this token belongs to hall {self.hall}, not {hall}")
+        if self.reaches(hall):
+            return
+        if self.actor.kind == "supervisor":
+            raise Forbidden(f"hall {hall} is not one of the halls this supervisor watches")
+        raise Forbidden(f"this token belongs to hall {self.hall}, not {hall}")
 
 
 def presented_token(conn: HTTPConnection) -> tuple[str | None, bool]:

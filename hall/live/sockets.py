@@ -290,7 +290,7 @@ async def _admit_view(
     if principal is not None:
         principal.check_hall(hall)
     actor = principal.actor if principal else None
-    if not may_view(cfg, view.page, view.window, actor, view.staff):
+    if not may_view(cfg, view.page, view.window, actor, view.staff, readonly=view.readonly):
         if principal is None:
             raise Unauthorized("this screen needs a login or a device token")
         raise Forbidden("this screen is not yours")

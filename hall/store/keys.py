@@ -66,6 +66,11 @@ REJECTED_COMMAND_MAX_BYTES = 4096
 
 # hall:{H}:pins -- hash staff id -> `scrypt$n$r$p$salt_b64$hash_b64`. No TTL.
 
+# A district's supervisors (the district file, `hall.config.district`) sign in at the
+# district's id: their PINs, sessions and PIN-check counters are the keys below and above
+# with the district's id as the tag (`hall:{licheng}:pins`, `hall:{licheng}:token:<sha>`),
+# on the district's own slot. A district's id is never a hall's (checked at load).
+
 # hall:{H}:token:<sha256 hex of the token> -- string, JSON of the token's claims. TTL =
 # the token's lifetime when it has one. The token itself is never stored.
 

@@ -86,14 +86,15 @@ async def list_halls(request: Request) -> Response:
 
 async def hall_state(request: Request) -> Response:
     """What the wall shows; with a staff, admin or integration token, the staff's detail too
-    (away reasons, minutes, cover deadlines, alerts, leave)."""
+    (away reasons, minutes, cover deadlines, alerts, leave); a supervisor's of the hall too
+    (what its director's page shows them)."""
     hub = runtime(request)
     hall = hall_id(request)
     principal = await authenticate(request, hub.credentials, hub.settings)
     detail = False
     if principal is not None:
         principal.check_hall(hall)
-        detail = principal.actor.kind in ("admin", "director", "clerk", "integration")
+        detail = principal.actor.kind in ("admin", "director", "clerk", "integration", "supervisor")
     state, version = await hub.engine.current(hall)
     view = public_state(hub.halls[hall], state, hub.now(), version, detail=detail)
     return Response(_encoder.encode(view), media_type=JSON)

@@ -191,6 +191,21 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             ),
         },
     },
+    ("GET", "/api/overview"): {
+        "security": READER,
+        "responses": {
+            "200": {
+                "description": "the halls the caller oversees, the one needing someone first",
+                "content": {"application/json": {"schema": _ref("Overview")}},
+            },
+            **_errors(
+                (401, "no token"),
+                (403, "not a supervisor or the admin"),
+                (429, "hub busy"),
+                (503, "store unavailable"),
+            ),
+        },
+    },
     ("POST", "/api/login"): {
         "requestBody": _json_body(_ref("Login")),
         "responses": {
@@ -260,6 +275,7 @@ def _components() -> dict[str, Any]:
         "properties": {"hall": strings, "staff": strings, "pin": strings},
         "additionalProperties": False,
     }
+    schemas["Overview"] = _overview_schema()
     schemas["TicketRating"] = {
         "type": "object",
         "required": ["key", "window", "score"],
@@ -279,6 +295,50 @@ def _components() -> dict[str, Any]:
         "additionalProperties": False,
     }
     return schemas
+
+
+def _overview_schema() -> dict[str, Any]:
+    count = {"type": "integer", "minimum": 0}
+    text = {"type": "string"}
+    hall = {
+        "type": "object",
+        "properties": {
+            "hall": text,
+            "name": text,
+            "name_en": text,
+            "phase": {"enum": ["open", "extended", "closed"]},
+            "windows": count,
+            "open_windows": count,
+            "staffed_windows": count,
+            "uncovered_windows": count,
+            "waiting": count,
+            "longest_wait": {
+                "type": ["object", "null"],
+                "properties": {
+                    "since": {"type": "string", "format": "date-time"},
+                    "minutes": count,
+                    "ticket": text,
+                },
+            },
+            "alerts": count,
+            "open_alerts": count,
+            "late_today": count,
+            "attention": {"type": "boolean"},
+            "href": text,
+        },
+    }
+    district = {
+        "type": ["object", "null"],
+        "properties": {"id": text, "name": text, "name_en": text},
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "district": district,
+            "at": {"type": "string", "format": "date-time"},
+            "halls": {"type": "array", "items": hall},
+        },
+    }
 
 
 def json_routes(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:

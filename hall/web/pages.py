@@ -48,7 +48,7 @@ def to_login(request: Request) -> Response:
 
 async def holder(request: Request, hub: Runtime, hall: str) -> Principal | None:
     principal = await who(request, hub)
-    if principal is not None and principal.hall not in (None, hall):
+    if principal is not None and not principal.reaches(hall):
         return None  # a token of another hall is no token here
     return principal
 
@@ -80,7 +80,8 @@ async def _live(
     adjust: Callable[[PageContext], PageContext] | None = None,
 ) -> Response:
     actor = principal.actor if principal else None
-    if not may_view(hub.halls[hall], view.page, view.window, actor, view.staff):
+    cfg = hub.halls[hall]
+    if not may_view(cfg, view.page, view.window, actor, view.staff, readonly=view.readonly):
         if view.page == "kiosk":
             return kiosk_setup(request, hub, hall)
         if view.page in ("rating", "display") and view.window is not None:  # counter devices
@@ -111,7 +112,14 @@ async def wall(request: Request) -> Response:
 
 
 async def director(request: Request) -> Response:
-    return await live_page(request, Screen("director", "director"))
+    """The director's page; a supervisor of the hall gets it read-only (no buttons)."""
+    hub = runtime(request)
+    hall = hall_id(request)
+    principal = await holder(request, hub, hall)
+    supervisor = principal is not None and principal.actor.kind == "supervisor"
+    view = Screen.parse("director-readonly" if supervisor else "director")
+    assert view is not None
+    return await _live(request, hub, hall, view, principal)
 
 
 async def window(request: Request) -> Response:
@@ -126,6 +134,8 @@ async def me(request: Request) -> Response:
     hub = runtime(request)
     principal = await who(request, hub)
     staff = principal.actor.staff if principal else None
+    if principal is not None and principal.actor.kind == "supervisor":
+        return RedirectResponse("/overview", status_code=303)  # a supervisor has no posts
     if principal is None or staff is None or principal.hall not in hub.halls:
         return to_login(request)
     return await _live(

@@ -36,21 +36,31 @@ async def staff_login(
 ) -> tuple[str, int]:
     """Check a PIN and open a session: (token, seconds). Each check is counted before it is
     made (per staff id, per client, per both: `hall.store.keys`), and an unknown staff id
-    costs what a known one does: the same counting, a scrypt of a dummy hash."""
+    costs what a known one does: the same counting, a scrypt of a dummy hash. `hall` may
+    be the district's id: a supervisor signs in there, and their session carries the halls
+    they supervise (as the district file says at sign-in)."""
     cfg = hub.halls.get(hall)
-    if cfg is None:
+    district = hub.district if hub.district is not None and hub.district.id == hall else None
+    if cfg is None and district is None:
         raise NotFound("unknown_hall", f"there is no hall {hall!r}")
     creds = hub.credentials
     wait = await creds.reserve_check(hall, staff[:64], client)
     if wait is not None:
         raise RateLimited(f"too many PIN checks for {staff} or from here; wait a minute", wait)
-    person = cfg.person(staff)
-    right = await creds.check_pin(hall, staff if person else "", pin)  # "": a dummy hash
-    if person is None or not right:
+    person = cfg.person(staff) if cfg else None
+    supervisor = district.supervisor(staff) if district else None
+    known = person is not None or supervisor is not None
+    right = await creds.check_pin(hall, staff if known else "", pin)  # "": a dummy hash
+    if not known or not right:
         raise Unauthorized("wrong staff id or PIN")
     await creds.release_check(hall, staff, client)
     seconds = hub.settings.session_hours * 3600
-    token = await creds.issue_token(hall, staff_claims(hall, staff, person.role), seconds)
+    if supervisor is not None:
+        claims = {**staff_claims(hall, staff, "supervisor"), "halls": list(supervisor.halls)}
+    else:
+        assert person is not None
+        claims = staff_claims(hall, staff, person.role)
+    token = await creds.issue_token(hall, claims, seconds)
     return token, seconds
 
 
@@ -93,6 +103,7 @@ async def login_page(request: Request) -> Response:
         list(hub.halls.values()),
         lang_of(request),
         next_url=local_path(request.query_params.get("next", "/")),
+        district=hub.district,
     )
     return html(request, hub.renderer.page("login", ctx))
 
@@ -115,10 +126,11 @@ async def login_form(request: Request) -> Response:
             error=error,
             hall_id=hall or None,
             staff_id=staff or None,
+            district=hub.district,
         )
         return html(request, hub.renderer.page("login", ctx), e.status)
     if next_url == "/":  # no page asked for this login: the person's own place
-        next_url = home_path(hub.halls[hall], staff)
+        next_url = home_path(hub.halls[hall], staff) if hall in hub.halls else "/overview"
     response = RedirectResponse(next_url, status_code=303)
     set_session_cookie(response, token, max_age, secure_request(request, hub))
     return response

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.halls import hall_toml
-from tests.support.hubs import Hub, device_token
+from tests.support.hubs import ADMIN, Hub, device_token
 from tests.support.records import log_and_archive
 from tests.support.wait import wait_for
 
@@ -164,3 +164,7 @@ def test_every_page_is_accessible_at_its_size(
         "data-status", "uncovered"
     )
     check(director, screenshots, "replay", lang)
+    # the operator's view of the overview (a supervisor's, of 50 halls: test_overview.py)
+    overview = page_at(DESK)
+    open_live(overview, f"/overview?token={ADMIN}", sep="&")
+    check(overview, screenshots, "overview-admin", lang)

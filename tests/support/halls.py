@@ -57,6 +57,7 @@ def hall_toml(
     notify: str = "",
     windows: int = 3,
     english: bool = False,
+    name_en: str = "",
     **rules: timedelta | str | int,
 ) -> str:
     """`holidays = "none"` by default: a test hall is open whatever the national calendar
@@ -69,6 +70,7 @@ def hall_toml(
     appended as written. `windows`: how many (1 serves A, 2 A and B, 3 B; from 4 on, A and
     B in turn, staffed by a4/b4, ...). `english`: English names (`name_en`) for the hall,
     its windows and services (do not combine with a `service_extra` that sets `name_en`).
+    `name_en`: the hall's own English name (instead of `english`'s, or alone).
     `rules`: any of RULES, as a timedelta, a duration string or an int."""
     extra = service_extra or {}
     unknown = set(rules) - set(RULES)
@@ -100,6 +102,8 @@ def hall_toml(
     if english:
         hall_en = 'name_en = "Test Street Public Service Centre"\n'
         service_en = tuple(f'name_en = "{name}"\n' for name in SERVICES_EN)
+    if name_en:
+        hall_en = f'name_en = "{name_en}"\n'
     return f"""id = "{hall_id}"
 name = "{name}"
 {hall_en}timezone = "Asia/Shanghai"

@@ -38,6 +38,7 @@ from hall.kiosk import (
     wall_context,
 )
 from hall.kiosk.contexts import PageContext
+from hall.kiosk.overview import overview_context, summarize
 from hall.kiosk.render import Memo
 from hall.queue.fates import Fate
 from hall.queue.order import Place
@@ -336,6 +337,9 @@ def every_page(hall: HallConfig, lang: str = ZH) -> list[tuple[str, PageContext]
         ("display", display_context(hall, state, 4, lang, MORNING)),
         ("display", display_context(hall, evening_state(hall), 1, lang, EVENING)),
         ("device_setup", device_setup_context(hall, "display", 1, lang, base_url="http://h")),
+        # --- the district's overview, and the director's page as a supervisor sees it ---
+        ("overview", overview_context([summarize(hall, state, 2)], lang, MORNING, district="区")),
+        ("director", director_context(hall, state, events, lang, MORNING, readonly=True)),
     ]
 
 
