@@ -73,8 +73,9 @@ from wsload import CONNECT_BATCH, Http, Sock, now, open_sock
 from hall.store.embedded import EmbeddedRedis, free_tcp_port
 
 TARGETS = ("hall-events", "hall-wall", "peer-websockets", "peer-broadcaster")
-MARK = b'class="calling-ticket">'  # the wall's `calling` fragment names the called ticket
-LISTED = re.compile(rb'<li data-fate="[^"]*"[^>]*><b>([^<]+)</b>')  # its recent calls
+MARK = b'<div id="calling"><b>'  # the wall's `calling` fragment names the called ticket
+# Its recent calls: each item, as a call adds it (and again as it changes).
+LISTED = re.compile(rb'<li id="rc-[^"]*" data-fate="[^"]*"[^>]*><b>([^<]+)</b>')
 WARM_UP = 21  # commands before each measured run (a multiple of 3: the cycle stays whole)
 
 

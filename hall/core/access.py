@@ -133,6 +133,12 @@ def check_log_reader(actor: Actor) -> None:
         raise Forbidden("reading the event log needs a director, admin or integration token")
 
 
+def check_replay_reader(actor: Actor) -> None:
+    """The day replay (the hall at a past moment, every window's day): the director's."""
+    if actor.kind not in ("admin", "director"):
+        raise Forbidden("the day replay is for the director and the admin")
+
+
 # -- tokens --------------------------------------------------------------------------------
 
 

@@ -559,4 +559,60 @@ STRINGS: Final[dict[str, str]] = {
     "records.outcome.expired": "Not served",
     "records.outcome.waiting": "Waiting",
     "records.outcome.called": "Called",
+    # --- records: replay ---
+    "page.replay.title": "{hall} · Day replay",
+    "replay.heading": "Day replay",
+    "replay.pick": "Pick a day and a time",
+    "replay.day": "Day",
+    "replay.show": "Show",
+    "replay.minute": "Time",
+    "replay.wall_at": "The wall at {time}",
+    "replay.frame_title": "The wall as it was at {time}",
+    "replay.window": "{number} {name}",
+    "replay.segment": "{window} {start}–{end} {status}",
+    "replay.status.staffed": "Staffed",
+    "replay.status.away": "Away",
+    "replay.status.uncovered": "Uncovered",
+    "replay.status.covered": "B-post covering",
+    "replay.status.extended": "Extended service",
+    "replay.status.unstaffed": "Nobody on duty",
+    "replay.status.closed": "Closed",
+    "replay.hours.heading": "Residents and waits by hour",
+    "replay.bands.heading": "Every window through the day",
+    "replay.bands.title": "Every window through the day · {date}",
+    "replay.bands.desc": (
+        "One band per window, coloured by its status at each moment; the line marks {time}"
+    ),
+    "replay.hours.title": "Residents and waits by hour · {date}",
+    "replay.hours.desc": (
+        "Top: tickets issued each hour and the most residents waiting at once; bottom: how"
+        " long those who came that hour waited for their call (median and longest)"
+    ),
+    "replay.hours.people": "People",
+    "replay.hours.minutes": "Minutes",
+    "replay.hours.issued": "Tickets issued",
+    "replay.hours.waiting": "Most waiting at once",
+    "replay.hours.p50": "Median wait",
+    "replay.hours.max": "Longest wait",
+    "replay.hours.bar_issued": "{hour}:00 · {count} tickets issued",
+    "replay.hours.bar_waiting": "{hour}:00 · at most {count} waiting at once",
+    "replay.hours.bar_p50": "Came at {hour}:00 · median wait {minutes} min",
+    "replay.hours.bar_max": "Came at {hour}:00 · longest wait {minutes} min",
+    "replay.month.title": "Window occupancy, {month}",
+    "replay.month.desc": (
+        "Each cell: the share (%) of a window's open time that someone served it that day;"
+        " blank: not open"
+    ),
+    "replay.month.cell": "{window} · {date}: open {open} min, served {staffed} min ({share})",
+    "replay.month.closed": "{window} · {date}: not open",
+    "replay.empty": "Nothing was recorded that day: the hall was closed, or not archived yet",
+    "replay.failed": "Could not load that moment; try again shortly",
+    "replay.error.day": "A day is written YYYY-MM-DD, e.g. 2026-03-02",
+    "replay.error.future": "{day} has not come yet",
+    "replay.error.minute": "The time is a minute of the day, 0 to 1439",
+    "replay.error.forbidden": "The day replay is for the centre's director",
+    "replay.error.records": (
+        "The records database is not answering; try again shortly (docs/operations.md)"
+    ),
+    "date.month": "{month_name} {year}",
 }

@@ -3,7 +3,7 @@
 renderer = Renderer()
 ctx = wall_context(hall, state, calls, lang, now)
 html = renderer.page("wall", ctx)            # the full page
-parts = renderer.fragments("wall", ctx)      # {"window-3": "<article id=... hx-swap-oob>"}
+parts = renderer.fragments("wall", ctx)      # {"window-3": "<article id=\"window-3\" ...>"}
 """
 
 from hall.kiosk.calls import call_clips, speech

@@ -18,10 +18,11 @@ from hall.core.events import CALL_TYPES
 from hall.kiosk.labels import Labeller
 from hall.kiosk.times import epoch_ms, hhmm, parse_at
 
-RECENT_CALLS = 6
+RECENT_CALLS = 6  # static/css/wall.css hides what follows them (tests/unit/test_wall.py)
 # A current call this recent is still worth announcing: a wall that opens or reconnects
 # later says nothing of it (the resident is at the counter by then). Only the newest few
-# carry what to say: a page queues no more than that, and the list travels on every call.
+# carry what to say: a page queues no more than that, and a call's item travels again
+# whenever it changes (what to say dropped is a change).
 ANNOUNCE_WITHIN = timedelta(seconds=30)
 ANNOUNCED = 3
 # The events the wall's calls are made of: the calls and what ended them.
@@ -57,6 +58,11 @@ class Call:
     @property
     def current(self) -> bool:
         return self.fate == "current"
+
+    @property
+    def element(self) -> str:
+        """Its item's id in the list of recent calls: one per ticket and window."""
+        return f"rc-{self.window}-{self.ticket}"
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ from hall.kiosk.labels import Text
 from hall.kiosk.login import KioskSetupContext, LoginContext, kiosk_setup_context, login_context
 from hall.kiosk.page import PageInfo, Part
 from hall.kiosk.rating import RatingContext, rating_context
+from hall.kiosk.replay import ReplayContext, replay_context
 from hall.kiosk.resident import TicketContext, ticket_context
 from hall.kiosk.slip import ticket_slip
 from hall.kiosk.tablet import TabletContext, tablet_context
@@ -30,6 +31,7 @@ PageContext = (
     | DisplayContext
     | DeviceSetupContext
     | KioskCheckContext
+    | ReplayContext
 )
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "PageInfo",
     "Part",
     "RatingContext",
+    "ReplayContext",
     "TabletContext",
     "Text",
     "TicketContext",
@@ -58,6 +61,7 @@ __all__ = [
     "login_context",
     "me_context",
     "rating_context",
+    "replay_context",
     "tablet_context",
     "ticket_context",
     "ticket_slip",

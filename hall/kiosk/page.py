@@ -18,11 +18,18 @@ from hall.kiosk.times import epoch_ms
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One live fragment: the element `id`, its partial template and the template's values."""
+    """One live fragment: the element `id`, its partial template and the template's values.
+
+    A live list (`items` given) is a container whose template places `items` (their HTML,
+    in page order); each item is a part of its own, with an `id` unique in the page. After
+    the whole view, frames change such a list item by item (`hall.kiosk.frames`): the page
+    then keeps its first `keep` items and drops the rest after each frame."""
 
     id: str
     template: str
     values: Mapping[str, Any] = field(default_factory=dict)
+    items: tuple[Part, ...] | None = None
+    keep: int = 0
 
 
 @dataclass(frozen=True, slots=True)

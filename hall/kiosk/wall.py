@@ -14,14 +14,21 @@ from datetime import datetime
 from typing import Any
 
 from hall.config import HallConfig
-from hall.kiosk.calls import Call, call_log
+from hall.kiosk.calls import RECENT_CALLS, Call, call_log
 from hall.kiosk.hours import Hours, hours_today
 from hall.kiosk.labels import Labeller
 from hall.kiosk.page import PageInfo, Part, page_info, plain
 from hall.kiosk.summary import clock
 from hall.kiosk.times import local
-from hall.kiosk.wall_tiles import WallTile, waiting_part, wall_tile, wall_tile_part
+from hall.kiosk.wall_tiles import (
+    WallTile,
+    serving_part,
+    waiting_part,
+    wall_tile,
+    wall_tile_part,
+)
 
+RECENT_CALL = "partials/recent_call.html"  # an item of `recent-calls`, a live list
 LEGEND = ("staffed", "away", "uncovered", "covered", "extended", "unstaffed")
 # Words the page script shows: the sound indicator's three states.
 SCRIPT_STRINGS = ("wall.sound.on", "wall.sound.off", "wall.sound.blocked")
@@ -58,6 +65,7 @@ class WallContext:
     time: str  # 10:42 at render time; the page script keeps it ticking
     hours: WallHours
     tiles: tuple[WallTile, ...]
+    servings: tuple[Part, ...]  # serving-N: the ticket at window N's counter
     waits: tuple[Part, ...]  # wait-N: how many wait for window N
     grid_cols: int  # tile columns: 7 windows -> 4 x 2
     grid_rows: int
@@ -70,9 +78,16 @@ class WallContext:
         return (
             Part("clock-hours", "partials/wall_hours.html", {"hours": self.hours}),
             *(wall_tile_part(tile) for tile in self.tiles),
+            *self.servings,
             *self.waits,
             Part("calling", "partials/calling.html", {"call": self.calling}),
-            Part("recent-calls", "partials/recent_calls.html", {"calls": self.calls}),
+            Part(
+                "recent-calls",
+                "partials/recent_calls.html",
+                {"keep": RECENT_CALLS},
+                items=tuple(Part(c.element, RECENT_CALL, {"c": c}) for c in self.calls),
+                keep=RECENT_CALLS,
+            ),
             *(Part(c.id, "partials/wall_count.html", {"value": c.value}) for c in self.counts),
         )
 
@@ -115,6 +130,7 @@ def wall_context(
         time=local(hall, now).strftime("%H:%M"),
         hours=_hours(hall, data, hours, labels, now),
         tiles=tiles,
+        servings=tuple(serving_part(w) for w in windows),
         waits=tuple(waiting_part(w, labels) for w in windows),
         grid_cols=cols,
         grid_rows=rows,

@@ -1,8 +1,9 @@
 """A window as the lobby wall shows it, for residents reading it from across the hall: its
 number and services, its staffing as a colour band with a short word, the ticket at its
 counter in large type, and how many wait for it. Lean on purpose: a tile is sent again
-whenever one of these values changes, and only then; how many wait is a part of its own
-(it changes at every ticket issued, for every window of that service)."""
+whenever one of its values changes, and only then. The ticket at the counter (`serving-N`,
+it changes at every call and finish) and how many wait (`wait-N`, at every ticket issued,
+for every window of that service) are parts of their own, laid over the tile's cell."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from hall.kiosk.times import epoch_ms, minutes_between, parse_at
 
 WALL_TILE = "partials/wall_tile.html"
 WAIT_TEMPLATE = "partials/wall_wait.html"
+SERVING_TEMPLATE = "partials/wall_serving.html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,6 @@ class WallTile:
     minutes_unit: str
     flashing: bool  # nobody serves where someone must: uncovered, or stranded residents
     clerk: str  # who serves (or has only stepped away); "" for nobody
-    serving: str  # the ticket at the counter, "" for none
 
 
 def wall_tile(
@@ -94,12 +95,18 @@ def wall_tile(
         minutes_unit=labels("unit.minutes"),
         flashing=status == "uncovered" or stranded,
         clerk=clerk,
-        serving=str(serving["number"]) if isinstance(serving, Mapping) else "",
     )
 
 
 def wall_tile_part(tile: WallTile) -> Part:
     return Part(tile.id, WALL_TILE, {"tile": tile})
+
+
+def serving_part(window: Mapping[str, Any]) -> Part:
+    """`serving-3`: the ticket at window 3's counter (empty for none), in the tile's middle."""
+    serving = window.get("serving")
+    ticket = str(serving["number"]) if isinstance(serving, Mapping) else ""
+    return Part(f"serving-{window['number']}", SERVING_TEMPLATE, {"ticket": ticket})
 
 
 def waiting_part(window: Mapping[str, Any], labels: Labeller) -> Part:

@@ -1,8 +1,9 @@
 """Live screens: one channel per (hall, screen, language) renders its fragments once per
-batch of events and sends only the fragments that changed, the same text to every socket
-of the screen: each change is encoded once as a websocket frame, written as is to every
-caught-up socket (`hall.live.feed` explains the delivery). A (re)connecting screen gets the
-whole view, rendered and framed once per state version."""
+batch of events and sends only what changed (the fragments that changed; of a live list,
+only its items that changed: `hall.kiosk.frames`), the same text to every socket of the
+screen: each change is encoded once as a websocket frame, written as is to every caught-up
+socket (`hall.live.feed` explains the delivery). A (re)connecting screen gets the whole
+view, rendered and framed once per state version."""
 
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ from hall.kiosk import (
 )
 from hall.kiosk.contexts import PageContext
 from hall.kiosk.director import SystemAlert
+from hall.kiosk.frames import changes
 from hall.kiosk.rating import finished_ticket
-from hall.kiosk.render import Memo
+from hall.kiosk.render import Memo, Rendered
 from hall.live.feed import HallFeed
 from hall.live.outbox import Outbox
 from hall.live.wire import text_frame
@@ -141,20 +143,25 @@ class Channel:
     renderer: Renderer
     system: Callable[[str], tuple[SystemAlert, ...]]
     sockets: set[Outbox[Fragment]] = field(default_factory=set)
-    fragments: dict[str, str] = field(default_factory=dict)
+    # The last render: what every socket of this channel shows (frames are its changes).
+    rendered: Rendered = field(default_factory=Rendered)
     version: str | None = None
     # The parts rendered last: a part whose values did not change is not rendered again.
     memo: Memo = field(default_factory=dict, repr=False)
     # The whole view of `fragments` (that very dict: each render makes a new one), framed.
     _whole: tuple[dict[str, str], str, bytes] | None = field(default=None, init=False, repr=False)
 
-    def render(self, now: datetime) -> dict[str, str]:
+    @property
+    def fragments(self) -> dict[str, str]:
+        return self.rendered.fragments
+
+    def render(self, now: datetime) -> Rendered:
         ctx = build_context(
             self.view, self.feed, self.lang, now, system=self.system(self.feed.hall.id)
         )
         self.version = self.feed.version
-        self.fragments = self.renderer.fragments(self.view.page, ctx, self.memo)
-        return self.fragments
+        self.rendered = self.renderer.render(self.view.page, ctx, self.memo)
+        return self.rendered
 
     def whole(self, now: datetime) -> tuple[str, bytes]:
         """The full view for a (re)connecting screen, as HTML and as a websocket frame:
@@ -167,9 +174,8 @@ class Channel:
         return self._whole[1], self._whole[2]
 
     def refresh(self, now: datetime) -> None:
-        before = self.fragments
-        after = self.render(now)
-        changed = "".join(html for key, html in after.items() if before.get(key) != html)
+        before = self.rendered
+        changed = changes(before, self.render(now))
         if changed:
             self.feed.fanout.push(
                 self.sockets, _view_delivery((changed, text_frame(changed.encode())))

@@ -167,6 +167,30 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             ),
         },
     },
+    ("GET", "/api/halls/{hall}/records/replay"): {
+        "summary": "the hall as it was at a past moment (day replay), from the records",
+        "parameters": [
+            HALL,
+            {
+                "name": "at",
+                "in": "query",
+                "required": True,
+                "description": "ISO 8601 with its UTC offset, not in the future",
+                "schema": {"type": "string", "format": "date-time"},
+            },
+        ],
+        "security": READER,
+        "responses": {
+            "200": {"description": "the state then, in the shape of GET .../state (detail)"},
+            **_errors(
+                (400, "`at` missing, malformed, without offset or in the future"),
+                (401, "no token"),
+                (403, "not the director or the admin"),
+                (404, "hall"),
+                (503, "records database unavailable"),
+            ),
+        },
+    },
     ("POST", "/api/login"): {
         "requestBody": _json_body(_ref("Login")),
         "responses": {

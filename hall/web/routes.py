@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from hall.web import api, pages, records
+from hall.web import api, pages, records, replay
 
-routes: list[BaseRoute] = [*api.routes, *records.routes, *pages.routes]
+routes: list[BaseRoute] = [*api.routes, *records.routes, *replay.routes, *pages.routes]

@@ -131,9 +131,20 @@
     }
   }
 
+  /* The list of recent calls changes item by item (a new call comes on top): keep its
+   * first data-keep items, as the server does (the sheet hides the rest until then). */
+  function trim() {
+    var list = document.getElementById("recent-calls");
+    var keep = Number(list.dataset.keep) || 0;
+    while (keep && list.children.length > keep) list.removeChild(list.lastElementChild);
+  }
+
   // The calls already made when the page opens are not announced.
   currentCalls().forEach(function (call) { seen[call.id] = true; });
-  hall.onFrame(update);
+  hall.onFrame(function () {
+    trim();
+    update();
+  });
 
   /* One honest sound indicator: on, off (muted here), or blocked by the browser's
    * autoplay policy (then it says how to start the wall's browser). Nobody clicks a wall;

@@ -20,9 +20,10 @@ def axe_version() -> str:
 
 
 def violations(page: Page) -> list[dict[str, Any]]:
-    """The critical and serious violations on the page as it is now."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+    """The critical and serious violations on the page as it is now, its frames' included."""
+    for frame in page.frames:  # axe runs in each frame too (the replay page's wall)
+        if not frame.evaluate("() => typeof window.axe !== 'undefined'"):
+            frame.add_script_tag(path=str(AXE))
     found: list[dict[str, Any]] = page.evaluate(
         """async () => {
             const result = await axe.run(document, {resultTypes: ["violations"]});

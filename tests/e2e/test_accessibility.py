@@ -5,14 +5,19 @@ artifacts/screenshots/ as `<page>-<width>x<height>-<lang>.png` for people to loo
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.halls import hall_toml
 from tests.support.hubs import Hub, device_token
+from tests.support.records import log_and_archive
+from tests.support.wait import wait_for
 
 from .axe import axe_version, report, violations
 from .browse import give_pin, log_in, shoot, wait_live
@@ -54,6 +59,14 @@ def lived_in(api: Callable[..., dict[str, Any]]) -> None:
     api(type="ticket.finish", window=1)
     api(type="ticket.call", window=1)
     api(type="ticket.call", window=2)
+
+
+def archive_holds_the_log(hub: Hub) -> bool:
+    """Every event of the log is in the records database (read in a thread of its own:
+    Playwright's sync API keeps an event loop in this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        log, archive = pool.submit(log_and_archive, hub.redis_url, None, hub.data, "t").result()
+    return bool(log) and [e[0] for e in log] == [e[0] for e in archive]
 
 
 def check(page: Page, screenshots: Path, name: str, lang: str) -> None:
@@ -142,3 +155,12 @@ def test_every_page_is_accessible_at_its_size(
     log_in(director, hub, "/halls/t/director", "boss", "86420")
     open_live(director, "/halls/t/director")
     check(director, screenshots, "director", lang)
+
+    # --- records: replay --- (the lived-in morning, archived, at this minute)
+    wait_for(lambda: archive_holds_the_log(hub), 15, "the archive holds the day")
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    director.goto(f"{hub.url}/halls/t/records/replay{q}&minute={now.hour * 60 + now.minute}")
+    expect(director.frame_locator("#replay-frame").locator("#window-3")).to_have_attribute(
+        "data-status", "uncovered"
+    )
+    check(director, screenshots, "replay", lang)

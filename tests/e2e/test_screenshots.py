@@ -44,7 +44,7 @@ def test_screenshots(
     expect(wall.locator("#window-3")).to_have_attribute("data-status", "uncovered", timeout=6_000)
     expect(wall.locator("#window-1")).to_have_attribute("data-status", "staffed")
     expect(wall.locator("#window-2")).to_have_attribute("data-status", "covered")
-    expect(wall.locator("#calling .calling-ticket")).to_have_text("A002")
+    expect(wall.locator("#calling > b")).to_have_text("A002")
     expect(wall.locator("#announce")).to_be_hidden()  # calls made before load: no pop-up
     shoot(wall, screenshots, "wall")
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import random
 import re
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from websockets.sync.client import connect
 
+from hall.kiosk.calls import RECENT_CALLS
 from tests.support.hubs import Hub
+from tests.support.wait import wait_for
 
 from .browse import TextTimer, now, open_live, shoot, wait_live
 from .conftest import CHROMIUM, CHROMIUM_ARGS, SOCKET_PROBE, BrowserLog
@@ -38,14 +44,14 @@ def test_wall_shows_presence_and_calls_within_a_second(page: Page, hub: Hub, api
 
     api(type="ticket.issue", service="A")
     expect(page.locator("#wait-1")).to_have_text("等候 1 人", timeout=1_000)
-    calling = TextTimer(page, "#calling .calling-ticket", "A001")
-    serving = TextTimer(page, "#window-1 .wt-ticket", "A001")
+    calling = TextTimer(page, "#calling > b", "A001")
+    serving = TextTimer(page, "#serving-1", "A001")
     api(type="ticket.call", window=1)
     returned = now()
     call_delay = calling.delay_after(returned)
     tile_delay = serving.delay_after(returned)
     assert call_delay < 1.0 and tile_delay < 1.0, (call_delay, tile_delay)
-    expect(page.locator("#calling .calling-window")).to_have_text("1 号窗口")
+    expect(page.locator("#calling > b + span")).to_have_text("1 号窗口")
     expect(page.locator("#recent-calls li").first).to_have_attribute("data-fate", "current")
     expect(page.locator("#recent-calls li b").first).to_have_text("A001")
     expect(page.locator("#wait-1")).to_have_text("等候 0 人")
@@ -150,7 +156,7 @@ def test_an_announcement_is_dropped_once_its_call_is_over(page: Page, hub: Hub, 
     api(type="ticket.call", window=2)  # the transferred A001 comes first at window 2
     expect(band.locator(".announce-window")).to_have_text("2 号窗口")
     expect(band.locator(".announce-ticket")).to_have_text("A001")
-    expect(page.locator("#calling .calling-ticket")).to_have_text("A001")
+    expect(page.locator("#calling > b")).to_have_text("A001")
     api(type="ticket.finish", window=2)
     expect(band).to_be_hidden()
     expect(page.locator("#calling .calling-none")).to_be_visible()  # 正在呼叫: none now
@@ -190,3 +196,59 @@ def test_one_sound_indicator_that_says_what_is_so(
         expect(wall.locator("#sound")).to_have_text("声音：开")
     finally:
         flagged.close()
+
+
+def test_the_live_list_of_calls_is_the_list_a_fresh_wall_gets(
+    new_page: Callable[..., Page], hub: Hub
+) -> None:
+    """The recent calls change item by item (a call on top, a recall moved to the top, an
+    ending replaced, the oldest dropped by the page). Through a random run of calls,
+    recalls, no-shows, transfers and finishes, three sent at once (so that one render often
+    holds several), the live list is after every burst, byte for byte, the list a wall
+    connecting then gets whole (the same render: no clock between them)."""
+    with hub.client() as client:
+        for window in (1, 2, 3):
+            body = {"type": "presence.set", "window": window, "post": "A", "state": "present"}
+            client.post("/api/halls/t/commands", json=body).raise_for_status()
+    live = new_page()
+    open_live(live, hub.url + "/halls/t/wall")
+    rng = random.Random(13)
+    actions = ["call"] * 4 + ["recall"] * 2 + ["finish", "no_show", "transfer"]
+    done: list[str] = []
+
+    def command(body: dict[str, Any]) -> None:
+        service = "AB"[body["window"] // 3]  # window 1 serves A, 2 A and B, 3 B
+        with hub.client() as client:
+            client.post("/api/halls/t/commands", json={"type": "ticket.issue", "service": service})
+            if client.post("/api/halls/t/commands", json=body).status_code == 200:
+                done.append(body["type"])
+
+    def same_as_a_fresh_wall() -> bool:
+        with connect(f"{hub.ws}/ws/halls/t/view/wall?lang=zh-CN", open_timeout=5) as ws:
+            whole = str(ws.recv(timeout=5))
+        return bool(live.evaluate(SAME_LIST, whole))
+
+    with ThreadPoolExecutor(3) as pool:
+        for _ in range(30):
+            burst = []
+            for _ in range(3):
+                window, action = rng.randint(1, 3), rng.choice(actions)
+                body: dict[str, Any] = {"type": f"ticket.{action}", "window": window}
+                if action == "transfer":
+                    body["to_window"] = rng.choice([w for w in (1, 2, 3) if w != window])
+                burst.append(body)
+            list(pool.map(command, burst))
+            wait_for(same_as_a_fresh_wall, 5, "the live list as a fresh wall's")
+    print(f"applied: {dict(Counter(done))}")
+    kinds = {"call", "recall", "finish", "no_show", "transfer"}
+    assert {f"ticket.{kind}" for kind in kinds} <= set(done), done
+    assert live.locator("#recent-calls li").count() == RECENT_CALLS
+
+
+# The live page's list against the one in a whole view (parsed by the same browser).
+SAME_LIST = """(whole) => {
+  const t = document.createElement("template");
+  t.innerHTML = whole;
+  return t.content.getElementById("recent-calls").innerHTML ===
+    document.getElementById("recent-calls").innerHTML;
+}"""

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from websockets.sync.client import connect
 
+from tests.support import dom
 from tests.support.halls import hall_toml
 from tests.support.hubs import Hub
 
@@ -66,7 +67,7 @@ def test_the_wall_reads_from_across_the_hall_in_both_languages(
             page = new_page(viewport=viewport)
             open_live(page, f"{hub.url}/halls/t/wall?lang={lang}")
             expect(page.locator("#recent-calls li")).to_have_count(5)
-            expect(page.locator("#window-3 .wt-ticket")).to_have_text("B002")
+            expect(page.locator("#serving-3")).to_have_text("B002")
             layout = measure(page)
             where = f"{lang} {viewport['width']}x{viewport['height']}"
             tickets = [t for t in layout.texts if t["ticket"]]
@@ -88,10 +89,10 @@ def test_the_wall_reads_from_across_the_hall_in_both_languages(
                     "Disabled Persons' Federation"
                 )
                 expect(marks).to_have_text(["To window 1", "No-show", "Recall"])
-                expect(page.locator("#calling .calling-window")).to_have_text("Window 3")
+                expect(page.locator("#calling > b + span")).to_have_text("Window 3")
             else:
                 expect(marks).to_have_text(["转 1 号窗口", "过号", "重呼"])
-                expect(page.locator("#calling .calling-window")).to_have_text("3 号窗口")
+                expect(page.locator("#calling > b + span")).to_have_text("3 号窗口")
             if viewport is FULL_HD:
                 shoot(page, screenshots, f"wall-1920x1080-{'zh' if lang == 'zh-CN' else 'en'}")
             page.close()
@@ -137,18 +138,26 @@ def test_a_call_sends_only_what_changed_in_small_frames(hub: Hub, api: Api) -> N
     with connect(f"{hub.ws}/ws/halls/t/view/wall?lang=zh-CN", open_timeout=5) as ws:
         whole = str(ws.recv(timeout=5))
         assert 'id="window-7"' in whole and 'id="recent-calls"' in whole
+        page = dom.Page(whole)
         api(type="ticket.call", window=7)  # B003, for service B
         frames: list[str] = []
         while not any('id="calling"' in frame for frame in frames):
             frames.append(str(ws.recv(timeout=5)))
-    sent = [re.findall(r'<\w+ id="([\w-]+)" hx-swap-oob', frame) for frame in frames]
-    ids = {i for found in sent for i in found}
+            page.apply(frames[-1])
+    roots = [n for frame in frames for n in dom.parse(frame) if isinstance(n, dom.Element)]
+    sent = [r.id or r.attrs.get("hx-swap-oob") for r in roots]
     sizes = [len(frame.encode()) for frame in frames]
     print(f"frames after one call: {sizes} bytes; {sent}")
     print(frames[-1])
-    assert all(size <= 2048 for size in sizes), sizes
-    assert {"window-7", "calling", "recent-calls", "count-waiting"} <= ids, ids
-    # nothing else: no other tile, only the counts of those who wait for service B
+    assert all(size <= 1024 for size in sizes), sizes
+    swapped = {"serving-7", "calling", "count-waiting", "afterbegin:#recent-calls"}
+    assert swapped <= set(sent), sent
+    # nothing else: no tile (its staffing did not change), the counts of those who wait for
+    # service B, and of the recent calls the new one on top and the one that no longer
+    # carries what to say (four calls are current; the three newest are announced)
     waits = {f"wait-{n}" for n in (2, 3, 5, 7)}
-    assert ids <= {"window-7", "calling", "recent-calls", "count-waiting"} | waits, ids
+    assert set(sent) <= swapped | waits | {"rc-2-A001"}, sent
     assert 'data-say="请 B 零零三 号，到 七 号窗口办理"' in frames[-1]
+    calls = page.part("recent-calls")
+    assert calls.index('id="rc-7-B003"') < calls.index('id="rc-3-B002"')  # on top
+    assert calls.count("<li ") == 6

@@ -5,7 +5,7 @@ that retries by command id, the hall's log and metrics, and a socket that stops 
   it reconnects (to the next hub in its list) with `?after=` the last id it saw, as an
   integration is told to (or without it, for a fresh snapshot, when `resume` is False).
 - `ViewScreen` follows a view socket: on every connect the first frame must be the full
-  view; later frames update its fragments by element id, as htmx's out-of-band swap does.
+  view; later frames change it as htmx's out-of-band swaps do (`tests.support.dom`).
 - `Publisher` posts commands with client ids and retries a failed or unanswered one on the
   next hub with the same id, so each command is applied exactly once and acknowledged.
 
@@ -19,7 +19,6 @@ import base64
 import json
 import os
 import random
-import re
 import socket
 import time
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from tests.support.dom import Page
 from tests.support.hubs import ADMIN
 
 # A screen's websocket as these clients open it: no deflate, no pings of their own, any size.
@@ -43,18 +43,11 @@ CLIENT: dict[str, Any] = {
 HALL = "t"
 WALL_PARTS = frozenset(
     {"clock-hours", "window-1", "window-2", "window-3", "calling", "recent-calls"}
-    | {"wait-1", "wait-2", "wait-3", "count-waiting", "count-staffed"}
+    | {"serving-1", "serving-2", "serving-3", "wait-1", "wait-2", "wait-3"}
+    | {"count-waiting", "count-staffed"}
 )
-_FRAGMENT = re.compile(r'<\w+ id="([^"]+)" hx-swap-oob="true"')
 # What a client sees while a hub is down or restarting.
 CONNECT_ERRORS = (OSError, TimeoutError, InvalidHandshake, ConnectionClosed, EOFError)
-
-
-def fragments(html: str) -> dict[str, str]:
-    """A view frame -> {element id: its HTML}, in frame order."""
-    starts = [(m.start(), m[1]) for m in _FRAGMENT.finditer(html)]
-    ends = [s for s, _ in starts[1:]] + [len(html)]
-    return {key: html[start:end] for (start, key), end in zip(starts, ends, strict=True)}
 
 
 class Backoff:
@@ -134,12 +127,17 @@ class ViewScreen:
     view: str = "wall"
     token: str | None = None
     expected: frozenset[str] = WALL_PARTS
-    parts: dict[str, str] = field(default_factory=dict)
+    page: Page | None = None  # what the screen shows
     connects: int = 0
     full_views: int = 0  # connections whose first frame was the whole view
     bad_first: list[str] = field(default_factory=list)
     synced_at: list[float] = field(default_factory=list)
     frames: int = 0
+
+    @property
+    def parts(self) -> dict[str, str]:
+        """What the screen shows, by fragment id."""
+        return self.page.parts() if self.page is not None else {}
 
     async def run(self) -> None:
         backoff = Backoff()
@@ -152,16 +150,16 @@ class ViewScreen:
                 async with connect(url, **CLIENT) as ws:
                     self.connects += 1
                     backoff.reset()
-                    first = fragments(str(await ws.recv()))
+                    page = Page(str(await ws.recv()))
                     self.synced_at.append(time.monotonic())
-                    if self.expected <= set(first):
+                    if self.expected <= set(page.ids()):
                         self.full_views += 1
                     else:
-                        self.bad_first.append(",".join(first))
-                    self.parts.update(first)
+                        self.bad_first.append(",".join(page.ids()))
+                    self.page = page
                     async for text in ws:
                         self.frames += 1
-                        self.parts.update(fragments(str(text)))
+                        page.apply(str(text))
             except CONNECT_ERRORS:
                 pass
             hub += 1

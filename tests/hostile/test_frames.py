@@ -71,5 +71,7 @@ def test_a_message_at_the_limit_is_accepted(hub: Hub, socket: str) -> None:
         update = ws.recv(timeout=5)  # still open, still live
         if socket == "events":
             assert json.loads(update)["id"] == r.json()["events"][-1]["id"]
+        elif socket == "wall":  # the wall's fragments carry only their ids
+            assert '<dd id="count-waiting">' in str(update)
         else:
             assert "hx-swap-oob" in str(update)
