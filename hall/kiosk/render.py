@@ -29,6 +29,7 @@ PAGES += ("kiosk_check",)  # the kiosk's self-check
 PAGES += ("me",)  # the duty page
 PAGES += ("rating", "display", "device_setup")  # the counter devices
 PAGES += ("replay", "replay_wall")  # the day replay and its still wall
+PAGES += ("records", "records_staff", "records_services")  # the records pages
 # The last render per element id: ((template, language, bilingual), values, HTML); a live
 # list's items under "<list id> <item id>".
 Memo = dict[str, tuple[tuple[str, str, bool], Mapping[str, Any], str]]

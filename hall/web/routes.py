@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from hall.web import api, pages, records, replay
+from hall.web import api, pages, record_pages, records, replay
 
-routes: list[BaseRoute] = [*api.routes, *records.routes, *replay.routes, *pages.routes]
+routes: list[BaseRoute] = [
+    *api.routes,
+    *records.routes,
+    *replay.routes,
+    *record_pages.routes,
+    *pages.routes,
+]
