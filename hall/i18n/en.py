@@ -673,7 +673,7 @@ STRINGS: Final[dict[str, str]] = {
     "records.staff.back": "Back to the month's sheet",
     "records.staff.records": "This month's records ({count})",
     "records.staff.none": "No lateness records this month",
-    "records.times_minutes": "{times} times · {minutes} min",
+    "records.times_minutes": "{times}× · {minutes} min",
     "records.minutes": "{minutes} min",
     "records.kind.arrival": "Late (arrival)",
     "records.kind.absence": "Late (uncovered absence)",

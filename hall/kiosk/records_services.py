@@ -47,7 +47,7 @@ COLUMNS = (
 @dataclass(frozen=True, slots=True)
 class ServiceRow:
     code: str
-    name: str
+    name: str  # A 党群服务
     cells: tuple[str, ...]  # COLUMNS, written
 
 
@@ -137,7 +137,7 @@ def _row(hall: HallConfig, labels: Labeller, s: Mapping[str, Any]) -> ServiceRow
     code = str(s["service"])
     return ServiceRow(
         code=code,
-        name=service_name(hall, code, labels.lang),
+        name=f"{code} {service_name(hall, code, labels.lang)}",
         cells=tuple(figure(s.get(column)) for column in COLUMNS),
     )
 
