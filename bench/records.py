@@ -1,7 +1,10 @@
-"""The records database: how far the archive trails the log on a busy hall, per adapter.
+"""The records database, per adapter: how far the archive trails the log on a busy hall,
+and how fast the ledger reads a month and a year.
 
-    python bench/records.py [--rate 200] [--seconds 10] [--databases sqlite postgresql]
+    python bench/records.py [--parts lag ledger] [--rate 200] [--seconds 10]
+                            [--databases sqlite postgresql] [--quick]
 
+**Lag** (`--parts lag`):
 For each database: a fresh embedded Redis (AOF always), the database (a SQLite file; a
 PostgreSQL from Debian's binaries with fsync on, as in production), and one `hall serve`
 with `--database`, loopback only. Commands go to the hub at `--rate` a second (the
@@ -9,14 +12,21 @@ issue/call/finish cycle of bench/commands.py: one event each) on one keep-alive
 connection, while a poller reads the hall's archived id (`hall:{bench}:archived`, written
 right after each committed batch) every 5 ms. An event's lag is the moment the archived id
 passed it minus its stream id's time (Redis's clock, the same machine). Prints p50 / p99 /
-max, and checks that the archive equals the log. Not a test.
+max, and checks that the archive equals the log.
 
-(Ledger figures, a month and a year of simulated halls, are to be added here.)
+**Ledger** (`--parts ledger`, bench/ledger.py): 22 working days of the Kaiyuan hall simulated
+through the pure core (bench/simulated.py: the demo's people, twice its residents, appeals)
+and archived; the month's attendance sheet cold (folded and sealed) and warm (target
+<= 200 ms), a clerk's month, the services; then a year of 20 halls sealed, read warm
+(target <= 2 s). Prints the generation time too.
+
+`--quick`: a 3-second lag run, 5 working days and 3 halls: to check that it runs. Not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import os
@@ -36,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]  # this checkout's hall, tests, bench
 from commands import mix, percentile  # noqa: E402
 from hallfile import WINDOWS, write_bench_hall  # noqa: E402
+from ledger import generate, ledger_figures  # noqa: E402
 
 from hall.store import keys  # noqa: E402
 from hall.store.embedded import EmbeddedRedis, free_tcp_port  # noqa: E402
@@ -51,12 +62,25 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--parts", nargs="+", choices=["lag", "ledger"], default=["lag", "ledger"])
+    parser.add_argument("--quick", action="store_true", help="a short run: does it work?")
     args = parser.parse_args()
-    for name in args.databases:
-        with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp, database(
-            name, Path(tmp)
-        ) as url:  # fmt: skip
-            archive_lag(name, url, Path(tmp), args.rate, args.seconds)
+    seconds = 3.0 if args.quick else args.seconds
+    if "lag" in args.parts:
+        for name in args.databases:
+            with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp, database(
+                name, Path(tmp)
+            ) as url:  # fmt: skip
+                archive_lag(name, url, Path(tmp), args.rate, seconds)
+    if "ledger" in args.parts:
+        days, took = generate(args.quick)
+        count = sum(len(events) for _, events in days)
+        print(f"\nsimulated {len(days)} days ({count:,} events) through the core in {took:.1f} s")
+        for name in args.databases:
+            with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp, database(
+                name, Path(tmp)
+            ) as url:  # fmt: skip
+                asyncio.run(ledger_figures(name, url, Path(tmp), days, args.quick))
 
 
 @contextmanager

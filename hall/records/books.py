@@ -41,6 +41,7 @@ STAFF_DAY = "staff-day"
 SERVICE_DAY = "service-day"
 SEAL = "#"  # the seal's key among a day's rows (staff ids and service codes never hold it)
 PAGE = 5000
+FETCH_DAYS = 7  # days to fold whose events are read in one go (a busy hall: ~3,000 a day)
 
 
 class Seal(msgspec.Struct, frozen=True):
@@ -79,7 +80,8 @@ class Books:
     _appeals: list[Appeal] | None = field(default=None, repr=False)
     _appeals_from: date = field(default=date.max, repr=False)
     _leaves: list[LeaveSpan] | None = field(default=None, repr=False)
-    _closed_until: date | None = field(default=None, repr=False)
+    _closed_until: date | None = field(default=None, repr=False)  # this day and before: closed
+    _open_from: date | None = field(default=None, repr=False)  # this day and after: not yet
 
     @property
     def today(self) -> date:
@@ -139,7 +141,7 @@ class Books:
 
     async def closed(self, day: date) -> bool:
         """Whether the archive holds all of `day`: an event stamped on a later day."""
-        if day >= self.today:
+        if day >= self.today or (self._open_from is not None and day >= self._open_from):
             return False
         if self._closed_until is not None and day <= self._closed_until:
             return True
@@ -148,12 +150,15 @@ class Books:
         )
         if later:
             self._closed_until = day
+        else:
+            self._open_from = day  # and every day after it
         return bool(later)
 
-    async def fold(self, day: date, statuses: dict[str, RecordStatus]) -> DayLedger:
-        """The day folded from the archive now; stored (sealed) when the day is closed."""
+    async def fold(
+        self, day: date, statuses: dict[str, RecordStatus], events: Sequence[Logged]
+    ) -> DayLedger:
+        """The day folded from its events; stored (sealed) when the day is closed."""
         until = self.now if day == self.today else None
-        events = await self.events(day, day)
         ledger = fold_day(
             self.hall, day, events, statuses=statuses, leaves=await self.leaves(), until=until
         )
@@ -166,6 +171,20 @@ class Books:
         await self.archive.put_rows(self.hall.id, STAFF_DAY, day, staff | seal, replace=True)
         await self.archive.put_rows(self.hall.id, SERVICE_DAY, day, services | seal, replace=True)
         return ledger
+
+    async def _fold_days(
+        self, days: list[date], statuses: dict[date, dict[str, RecordStatus]]
+    ) -> dict[date, DayLedger]:
+        """Each of `days` (ascending) folded from the archive: their events read a few days
+        at a time (a run of empty days costs one query, a busy week a few pages)."""
+        out: dict[date, DayLedger] = {}
+        for run in _runs(days, FETCH_DAYS):
+            by_day: dict[date, list[Logged]] = {}
+            for logged in await self.events(run[0], run[-1]):
+                by_day.setdefault(hall_day(self.hall, logged[1].at), []).append(logged)
+            for day in run:
+                out[day] = await self.fold(day, statuses.get(day, {}), by_day.get(day, []))
+        return out
 
     async def _days(
         self, kind: str, first: date, last: date
@@ -180,24 +199,20 @@ class Books:
         for row in await self.archive.rows(self.hall.id, kind, first, last):
             stored.setdefault(row.day, {})[row.key] = row.data
         sealed: dict[date, list[bytes]] = {}
-        folded: dict[date, DayLedger] = {}
-        checked = False
+        to_fold: list[date] = []
         day = first
         while day <= last:
-            mine = statuses.get(day, {})
             held = stored.get(day, {})
             seal = held.pop(SEAL, None)
-            expected = fingerprint(self.hall, mine)
+            expected = fingerprint(self.hall, statuses.get(day, {}))
             if day < self.today and seal is not None and _seal.decode(seal).fingerprint == expected:
                 sealed[day] = list(held.values())
-                day += timedelta(days=1)
-                continue
-            if not checked:  # one look tells whether every past day to fold is closed
-                checked = True
-                await self.closed(min(last, self.today - timedelta(days=1)))
-            folded[day] = await self.fold(day, mine)
+            else:
+                to_fold.append(day)
             day += timedelta(days=1)
-        return sealed, folded
+        if to_fold:  # one look tells whether every past day to fold is closed
+            await self.closed(min(last, self.today - timedelta(days=1)))
+        return sealed, await self._fold_days(to_fold, statuses)
 
     async def staff_days(self, first: date, last: date) -> list[StaffDay]:
         """Every clerk's day rows from `first` to `last` (days after today have none)."""
@@ -212,3 +227,14 @@ class Books:
         out = [_service_day.decode(data) for rows in sealed.values() for data in rows]
         out += [row for ledger in folded.values() for row in ledger.services.values()]
         return sorted(out, key=lambda r: (r.day, r.service))
+
+
+def _runs(days: list[date], longest: int) -> list[list[date]]:
+    """`days` (ascending) cut into runs of consecutive days, each at most `longest` long."""
+    runs: list[list[date]] = []
+    for day in days:
+        if runs and len(runs[-1]) < longest and runs[-1][-1] + timedelta(days=1) == day:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
