@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.support.hubs import ADMIN, Hub, device_token, hubs, set_pin
+from tests.support.postgres import Postgres
 from tests.support.wait import wait_for
 
 PIN = "1357"
@@ -103,3 +104,21 @@ def test_who_may_open_the_records_pages(hub: Hub) -> None:
         assert 'class="me-record rs-standing"' in me
         english = boss.get(SHEET, params={"lang": "en"}).text
         assert "Attendance sheet," in english and "Signed (director):" in english
+
+
+def test_the_records_database_down_the_pages_say_so_and_the_duty_page_goes_on(
+    redis_url: str, own_postgres: Postgres, tmp_path: Path
+) -> None:
+    url = own_postgres.create_database()
+    with hubs(redis_url, tmp_path, 1, database=url) as (hub,):
+        a1 = session(hub, "a1")
+        with closing(a1), hub.client(ADMIN) as admin:
+            assert admin.get(SHEET).status_code == 200
+            own_postgres.stop()
+            for path in (SHEET, "/halls/t/records/staff/a1", SERVICES):
+                r = admin.get(path)
+                assert r.status_code == 503, path
+                assert "记录数据库暂时无法访问" in r.text
+            me = a1.get("/me")
+            assert me.status_code == 200 and "记录暂时无法读取" in me.text
+            assert 'id="duty-posts"' in me.text  # the rest of the page as ever
