@@ -13,6 +13,9 @@ from hall.kiosk.login import KioskSetupContext, LoginContext, kiosk_setup_contex
 from hall.kiosk.overview import OverviewContext, overview_context
 from hall.kiosk.page import PageInfo, Part
 from hall.kiosk.rating import RatingContext, rating_context
+from hall.kiosk.records_services import ServicesContext
+from hall.kiosk.records_sheet import SheetContext
+from hall.kiosk.records_staff import StaffMonthContext
 from hall.kiosk.replay import ReplayContext, replay_context
 from hall.kiosk.resident import TicketContext, ticket_context
 from hall.kiosk.slip import ticket_slip
@@ -34,6 +37,9 @@ PageContext = (
     | KioskCheckContext
     | ReplayContext
     | OverviewContext
+    | SheetContext
+    | StaffMonthContext
+    | ServicesContext
 )
 
 __all__ = [

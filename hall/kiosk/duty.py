@@ -18,6 +18,7 @@ from hall.kiosk.hours import hours_today
 from hall.kiosk.labels import Labeller
 from hall.kiosk.needs import CoverNeed, cover_needs, needs_part
 from hall.kiosk.page import PageInfo, Part, page_info, plain
+from hall.kiosk.records_staff import MyRecords
 from hall.kiosk.tiles import window_tile
 
 DUTY_ID = "duty-posts"
@@ -53,6 +54,7 @@ class MeContext:
     director_href: str  # "" unless a director
     posts: tuple[DutyPost, ...]
     needs: tuple[CoverNeed, ...]  # addressed to this person
+    records: MyRecords | None = None  # 我的记录: added when the page loads (not in frames)
 
     def parts(self) -> tuple[Part, ...]:
         return (

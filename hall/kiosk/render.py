@@ -30,6 +30,7 @@ PAGES += ("me",)  # the duty page
 PAGES += ("rating", "display", "device_setup")  # the counter devices
 PAGES += ("replay", "replay_wall")  # the day replay and its still wall
 PAGES += ("overview",)  # the district's
+PAGES += ("records", "records_staff", "records_services")  # the records pages
 # The last render per element id: ((template, language, bilingual), values, HTML); a live
 # list's items under "<list id> <item id>".
 Memo = dict[str, tuple[tuple[str, str, bool], Mapping[str, Any], str]]

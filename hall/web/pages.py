@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -22,10 +23,11 @@ from hall.kiosk import (
     qr_svg,
     static_dir,
 )
-from hall.kiosk.contexts import PageContext
+from hall.kiosk.contexts import MeContext, PageContext
 from hall.live.channels import Screen, build_context
 from hall.live.gate import Principal, authenticate
 from hall.schedule import hall_day
+from hall.web.duty_records import duty_records
 from hall.web.inputs import hall_id, runtime
 from hall.web.respond import html, lang_of
 from hall.web.session import login_form, login_page, logout
@@ -138,9 +140,15 @@ async def me(request: Request) -> Response:
         return RedirectResponse("/overview", status_code=303)  # a supervisor has no posts
     if principal is None or staff is None or principal.hall not in hub.halls:
         return to_login(request)
-    return await _live(
-        request, hub, principal.hall, Screen(f"me-{staff}", "me", staff=staff), principal
-    )
+    view = Screen(f"me-{staff}", "me", staff=staff)
+    if not may_view(hub.halls[principal.hall], view.page, None, principal.actor, staff):
+        return to_login(request)
+    records = await duty_records(hub, principal.hall, staff, lang_of(request))
+
+    def with_records(ctx: PageContext) -> PageContext:
+        return replace(ctx, records=records) if isinstance(ctx, MeContext) else ctx
+
+    return await _live(request, hub, principal.hall, view, principal, with_records)
 
 
 async def counter_device(request: Request, device: str) -> Response:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from hall.web import api, overview, pages, records, replay
+from hall.web import api, overview, pages, record_pages, records, replay
 
 routes: list[BaseRoute] = [
     *api.routes,
     *records.routes,
     *replay.routes,
+    *record_pages.routes,
     *pages.routes,
     *overview.routes,
 ]

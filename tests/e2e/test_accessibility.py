@@ -168,3 +168,17 @@ def test_every_page_is_accessible_at_its_size(
     overview = page_at(DESK)
     open_live(overview, f"/overview?token={ADMIN}", sep="&")
     check(overview, screenshots, "overview-admin", lang)
+
+    # --- records: pages --- (the lived-in morning: late arrivals, a3's uncovered absence)
+    director.goto(f"{hub.url}/halls/t/records{q}")
+    expect(director.locator("#sheet-a3")).to_be_visible()
+    check(director, screenshots, "records-sheet", lang)
+    director.goto(f"{hub.url}/halls/t/records/staff/a3{q}")
+    expect(director.locator(".record").first).to_be_visible()
+    check(director, screenshots, "records-clerk", lang)
+    director.goto(f"{hub.url}/halls/t/records/services{q}")
+    expect(director.locator("#records-hours")).to_be_visible()
+    check(director, screenshots, "records-figures", lang)
+    tablet.goto(f"{hub.url}/halls/t/records/staff/a1{q}")  # a1's own: the appeal form
+    expect(tablet.locator(".appeal-form").first).to_be_visible()
+    check(tablet, screenshots, "records-own", lang)

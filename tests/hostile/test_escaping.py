@@ -166,6 +166,10 @@ def rendered(hub: Hub) -> list[tuple[str, str]]:
     pages += [f"/halls/t/director?token={ADMIN}", f"/halls/t/kiosk?token={ADMIN}"]
     pages += [f"/halls/t/kiosk?token={ADMIN}&check=1"]  # the kiosk's self-check
     pages += [f"/halls/t/tickets/{n}" for n in [*tickets, number["number"]]]
+    # the records pages: every clerk's name on the sheet, a1's month (its records' sentences)
+    with hub.client() as c:
+        wait_for(lambda: c.get("/healthz").json()["archive"]["lag_seconds"] == 0, 10, "archived")
+    pages += [f"/halls/t/records{q}?token={ADMIN}" for q in ("", "/staff/a1", "/services")]
     with httpx.Client(base_url=hub.url, timeout=10, follow_redirects=True) as c:
         for lang in ("zh", "en"):
             for path in pages:
