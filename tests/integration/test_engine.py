@@ -17,6 +17,7 @@ from tests.support.halls import hall_toml
 
 
 @pytest.mark.anyio
+@pytest.mark.redis_kinds("single", "cluster")
 async def test_reads_overlapping_own_appends_are_not_data_loss(
     redis_url: str, tmp_path: Path
 ) -> None:
