@@ -12,7 +12,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -63,8 +63,9 @@ def redis_cli() -> Path:
 class Cluster:
     """Six nodes under `folder`; `url` is what a hub is given (`redis+cluster://...`)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, persistence: Sequence[str] = ("appendonly no",)) -> None:
         self.folder = folder
+        self.persistence = list(persistence)
         self.nodes: list[EmbeddedRedis] = []
 
     @property
@@ -75,7 +76,7 @@ class Cluster:
         for i in range(MASTERS * 2):
             port = node_port()
             extra = [
-                "appendonly no",
+                *self.persistence,
                 "cluster-enabled yes",
                 f"cluster-config-file nodes-{port}.conf",
                 f"cluster-node-timeout {NODE_TIMEOUT_MS}",
