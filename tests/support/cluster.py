@@ -115,6 +115,13 @@ class Cluster:
     def masters(self) -> list[EmbeddedRedis]:
         return [n for n in self.running() if self.info(n, "replication")["role"] == "master"]
 
+    def replica_of(self, master: EmbeddedRedis) -> EmbeddedRedis:
+        for node in self.running():
+            info = self.info(node, "replication")
+            if info["role"] == "slave" and int(info["master_port"]) == master.port:
+                return node
+        raise AssertionError(f"no replica of {master.port}")
+
     def running(self) -> list[EmbeddedRedis]:
         return [n for n in self.nodes if n.running]
 
