@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis.exceptions
@@ -36,6 +36,9 @@ from hall.store.errors import NotReplicated
 log = logging.getLogger(__name__)
 
 _WARN_EVERY_SECONDS = 60.0
+# A master found without any replica is written to without WAIT (which could only time out)
+# and asked again this often whether one is back.
+ALONE_RECHECK_SECONDS = 2.0
 
 
 class ReplicaAck:
@@ -45,55 +48,60 @@ class ReplicaAck:
         self.replicas = replicas
         self.timeout_ms = timeout_ms
         self._warned = 0.0
+        self._alone: dict[str, float] = {}  # master -> when to ask again if it has a replica
 
     async def run(
-        self, client: Any, hall: str, script: str, key_list: Sequence[str], args: Sequence[Any]
+        self,
+        client: Any,
+        hall: str,
+        script: str,
+        key_list: Sequence[str],
+        args: Sequence[Any],
+        wrote: Callable[[Any], bool] = lambda reply: True,
     ) -> Any:
         """EVALSHA the script (SCRIPT LOAD first when the node does not have it), WAIT, and
-        return the script's reply; NotReplicated when the WAIT fell short."""
+        return the script's reply; NotReplicated when the WAIT fell short for a reply that
+        `wrote` something (a conflict wrote nothing: it needs no replica)."""
         sha = hashlib.sha1(script.encode()).hexdigest()
+        node = await _node(client, key_list[0])
+        wait = not await self._alone_now(client, node)
         for _ in range(2):
-            node, replies = await self._send(client, sha, key_list, args)
-            reply, acked = replies
+            replies = await _send(client, node, sha, key_list, args, self._wait() if wait else None)
+            reply = replies[0]
             if isinstance(reply, redis.exceptions.NoScriptError):
                 await client.script_load(script)  # nothing ran: load it, run it again
                 continue
             if isinstance(reply, BaseException):
                 raise reply
+            if not wait or not wrote(reply):
+                if not wait:
+                    self._warn(hall)
+                return reply
+            acked = replies[1]
             if isinstance(acked, BaseException) or int(acked) < self.replicas:
-                if not await self._replicas_attached(client, node):
+                if not await _replicas_attached(client, node):
+                    self._alone[_name(node)] = time.monotonic() + ALONE_RECHECK_SECONDS
                     self._warn(hall)
                     return reply
                 raise NotReplicated(hall, self.replicas, self.timeout_ms)
             return reply
         raise redis.exceptions.NoScriptError("the script vanished twice from the node")
 
-    async def _send(
-        self, client: Any, sha: str, key_list: Sequence[str], args: Sequence[Any]
-    ) -> tuple[Any, list[Any]]:
-        command = ("EVALSHA", sha, len(key_list), *key_list, *args)
-        wait = ("WAIT", self.replicas, self.timeout_ms)
-        if isinstance(client, RedisCluster):
-            await client.initialize()
-            node = client.get_node_from_key(key_list[0])
-            async with client.pipeline(transaction=False) as pipe:
-                pipe.execute_command(*command, target_nodes=node)
-                pipe.execute_command(*wait, target_nodes=node)
-                return node, await pipe.execute(raise_on_error=False, allow_redirections=False)
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.execute_command(*command)
-            pipe.execute_command(*wait)
-            return None, await pipe.execute(raise_on_error=False)
+    def _wait(self) -> tuple[Any, ...]:
+        return ("WAIT", self.replicas, self.timeout_ms)
 
-    async def _replicas_attached(self, client: Any, node: Any) -> bool:
-        try:
-            if node is not None:
-                info = await client.info("replication", target_nodes=node)
-            else:
-                info = await client.info("replication")
-        except (redis.exceptions.RedisError, OSError):
-            return True  # unknown: do not acknowledge
-        return int(info.get("connected_slaves", 0)) > 0
+    async def _alone_now(self, client: Any, node: Any) -> bool:
+        """Whether `node` was found without replica, asking it again when that is old."""
+        until = self._alone.get(_name(node))
+        if until is None:
+            return False
+        if time.monotonic() < until:
+            return True
+        if await _replicas_attached(client, node):
+            del self._alone[_name(node)]
+            return False
+        self._alone[_name(node)] = time.monotonic() + ALONE_RECHECK_SECONDS
+        return True
 
     def _warn(self, hall: str) -> None:
         now = time.monotonic()
@@ -104,3 +112,51 @@ class ReplicaAck:
                 "acknowledged without one (a failover is impossible until one is back)",
                 hall,
             )
+
+
+def _name(node: Any) -> str:
+    return str(node.name) if node is not None else ""
+
+
+async def _node(client: Any, key: str) -> Any:
+    """The cluster node serving `key` as master (None on one Redis)."""
+    if not isinstance(client, RedisCluster):
+        return None
+    await client.initialize()
+    return client.get_node_from_key(key)
+
+
+async def _send(
+    client: Any,
+    node: Any,
+    sha: str,
+    key_list: Sequence[str],
+    args: Sequence[Any],
+    wait: tuple[Any, ...] | None,
+) -> list[Any]:
+    """The script, and the WAIT after it on the same connection of the same node."""
+    command = ("EVALSHA", sha, len(key_list), *key_list, *args)
+    if node is not None:
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.execute_command(*command, target_nodes=node)
+            if wait is not None:
+                pipe.execute_command(*wait, target_nodes=node)
+            replies: list[Any] = await pipe.execute(raise_on_error=False, allow_redirections=False)
+            return replies
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.execute_command(*command)
+        if wait is not None:
+            pipe.execute_command(*wait)
+        replies = await pipe.execute(raise_on_error=False)
+        return replies
+
+
+async def _replicas_attached(client: Any, node: Any) -> bool:
+    try:
+        if node is not None:
+            info = await client.info("replication", target_nodes=node)
+        else:
+            info = await client.info("replication")
+    except (redis.exceptions.RedisError, OSError):
+        return True  # unknown: do not acknowledge
+    return int(info.get("connected_slaves", 0)) > 0

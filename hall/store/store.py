@@ -68,6 +68,11 @@ def with_id(event_id: str, data: bytes) -> bytes:
 REPLICA_ACK_TIMEOUT_MS = 500
 
 
+def _wrote(reply: Any) -> bool:
+    """Whether an append's reply wrote (ok, or a repeat that rewrote its record)."""
+    return text(reply[0]) in ("ok", "repeated")
+
+
 class Store:
     """One per process, shared by its tasks. Holds two pools (see `clients`): commands, and
     appends without automatic retry. Blocking readers open their own connections
@@ -174,7 +179,9 @@ class Store:
             args += [event_type, data]
         with translated():
             if self._ack is not None:
-                reply = await self._ack.run(self._writer, hall, scripts.APPEND, key_list, args)
+                reply = await self._ack.run(
+                    self._writer, hall, scripts.APPEND, key_list, args, _wrote
+                )
             else:
                 reply = await self._append(keys=key_list, args=args)
         outcome = text(reply[0])
@@ -195,7 +202,9 @@ class Store:
         key = keys.idem(hall, client_id)
         with translated():
             if self._ack is not None:
-                record = await self._ack.run(self._writer, hall, scripts.IDEM_LOOKUP, [key], ["1"])
+                record = await self._ack.run(
+                    self._writer, hall, scripts.IDEM_LOOKUP, [key], ["1"], bool
+                )
             else:
                 record = await self._redis.get(key)
         if record is None:
