@@ -66,7 +66,21 @@ def main() -> None:
                 hub.wait(10)
 
 
-def run(base: str, rate: float, seconds: float) -> None:
+def wait_healthy(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(base + "/healthz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("the hub did not start")
+        time.sleep(0.05)
+
+
+def run(base: str, rate: float, seconds: float, redis: str = "embedded Redis (AOF always)") -> int:
+    """Send the mix at `rate` for `seconds`, print the figures; returns the commands sent."""
     # http.client on one keep-alive connection: a thin client, so the figures are the hub's.
     host, port = base.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=5)
@@ -78,16 +92,7 @@ def run(base: str, rate: float, seconds: float) -> None:
         response.read()
         return response.status
 
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(base + "/healthz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit("the hub did not start")
-        time.sleep(0.05)
+    wait_healthy(base)
     for n in range(1, WINDOWS + 1):
         post({"type": "presence.set", "window": n, "post": "A", "state": "present"})
     commands = mix()
@@ -107,15 +112,14 @@ def run(base: str, rate: float, seconds: float) -> None:
         i += 1
     elapsed = time.monotonic() - start
     conn.close()
-    print(
-        f"hub: one process, embedded Redis (AOF always), loopback; {i} commands in {elapsed:.1f} s"
-    )
+    print(f"hub: one process, {redis}, loopback; {i} commands in {elapsed:.1f} s")
     print(f"rate: asked {rate:.0f}/s, achieved {i / elapsed:.0f}/s; status codes: {codes}")
     p50, p90, p99 = (percentile(latencies, q) for q in (0.5, 0.9, 0.99))
     print(
         f"latency ms: p50 {p50:.2f}  p90 {p90:.2f}  p99 {p99:.2f}  "
         f"max {max(latencies):.2f}  mean {statistics.mean(latencies):.2f}"
     )
+    return i
 
 
 if __name__ == "__main__":

@@ -113,7 +113,12 @@ def create_app(
 def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | None) -> Runtime:
     """The hub's parts, wired: the write path, the live edge that follows the log, the
     screens' channels, and what the HTTP edge keeps."""
-    store = Store(settings.redis_url, retention_ms=settings.retention_days * 86_400_000)
+    store = Store(
+        settings.redis_url,
+        retention_ms=settings.retention_days * 86_400_000,
+        replica_ack=settings.replica_ack,
+        replica_ack_ms=settings.replica_ack_ms,
+    )
     credentials = Credentials(settings.redis_url)
     engine = Engine(halls, store, clock or system_clock(settings.clock_offset))
     live = Live(halls, store, engine.current, settings.redis_url)

@@ -25,6 +25,8 @@ from hall.logs import redact
 from hall.notify import NotifyConfigError
 from hall.notify import resolve as resolve_notify
 from hall.settings import Secret, Settings
+from hall.store.cluster import is_cluster
+from hall.store.cluster import parse as parse_cluster
 from hall.store.credentials import DEVICE_ROLES, Credentials, device_claims
 from hall.store.embedded import redis_for
 from hall.store.errors import StoreError
@@ -38,12 +40,25 @@ config_option = click.option(
     default=None,
     help="A hall file or a folder of them (default: the Kaiyuan hall shipped with hall).",
 )
+
+
+def _redis_address(ctx: click.Context, param: click.Parameter, url: str | None) -> str | None:
+    if url and is_cluster(url):
+        try:
+            parse_cluster(url)
+        except ValueError as e:
+            raise click.BadParameter(str(e)) from None
+    return url
+
+
 redis_option = click.option(
     "--redis",
     "redis_url",
     envvar="REDIS_URL",
     default=None,
-    help="Redis URL (env REDIS_URL); without it the embedded Redis under --data is used.",
+    callback=_redis_address,
+    help="Redis URL (env REDIS_URL), or redis+cluster://host:port,... for a Redis Cluster; "
+    "without it the embedded Redis under --data is used.",
 )
 data_option = click.option(
     "--data",

@@ -43,6 +43,10 @@ class Settings:
     # unacknowledged before another hub takes it over.
     notify_backoff: float = 3.0
     notify_claim_idle: float = 60.0
+    # Replicas that must hold a command's events before it is answered (WAIT; None: 1 on
+    # Redis Cluster, 0 on one Redis), and how long to wait for them (docs/operations.md).
+    replica_ack: int | None = None
+    replica_ack_ms: int = 500
 
     @classmethod
     def from_env(cls, **given: object) -> Settings:
@@ -59,7 +63,13 @@ class Settings:
             "public_url": os.environ.get("HALL_PUBLIC_URL") or None,
             "notify_backoff": float(os.environ.get("HALL_NOTIFY_BACKOFF", "3")),
             "notify_claim_idle": float(os.environ.get("HALL_NOTIFY_CLAIM_IDLE", "60")),
+            "replica_ack": _int_or_none(os.environ.get("HALL_REPLICA_ACK")),
+            "replica_ack_ms": int(os.environ.get("HALL_REPLICA_ACK_MS", "500")),
         }
         values.update(given)
         # None: not set, so the field's default holds (e.g. `public_url` for the demo)
         return cls(**{k: v for k, v in values.items() if v is not None})  # type: ignore[arg-type]
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value else None

@@ -1,5 +1,10 @@
-"""Shared fixtures: a real redis-server per test (never a mock), for sync and anyio tests;
-a real records database of either kind (a SQLite file, a PostgreSQL server).
+"""Shared fixtures: a real redis-server per test (never a mock), for sync and anyio tests,
+or a real Redis Cluster (six redis-server processes, one per session, emptied between
+tests); a real records database of either kind (a SQLite file, a PostgreSQL server).
+
+`redis_url` is the single Redis unless a test (or its module) is marked
+`@pytest.mark.redis_kinds("single", "cluster")`: it then runs once against each. A test
+that asks for `redis_server` itself (to stop or pause it) runs on the single Redis only.
 
 Async tests are marked `@pytest.mark.anyio` and run on asyncio (redis.asyncio needs it).
 """
@@ -16,6 +21,7 @@ import pytest
 from hall.records.archive import Archive
 from hall.records.databases import archive_for
 from hall.store.embedded import EmbeddedRedis, EmbeddedRedisError
+from tests.support.cluster import Cluster, cluster
 from tests.support.halls import hall_toml
 from tests.support.hubs import Hub, hubs
 from tests.support.postgres import MISSING, Postgres, bin_dir, postgres
@@ -44,9 +50,38 @@ def redis_server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
             shutil.rmtree(short_dir, ignore_errors=True)
 
 
+REDIS_KINDS = ("single", "cluster")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("redis_kinds")
+    if marker is None or "redis_url" not in metafunc.fixturenames:
+        return
+    if "redis_server" in metafunc.fixturenames:
+        return  # it stops, pauses or restarts the single server: no cluster version
+    kinds = marker.args or REDIS_KINDS
+    assert set(kinds) <= set(REDIS_KINDS), kinds
+    metafunc.parametrize("redis_url", kinds, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """Three masters and three replicas for the whole session (a test that kills a node
+    starts its own with `tests.support.cluster.cluster`)."""
+    with cluster(tmp_path_factory.mktemp("cluster")) as started:
+        yield started
+
+
 @pytest.fixture
-def redis_url(redis_server: EmbeddedRedis) -> str:
-    return redis_server.url
+def redis_url(request: pytest.FixtureRequest) -> str:
+    """The address of the test's Redis: the single one (`redis_server`), or the session's
+    cluster emptied for this test (`redis+cluster://...`)."""
+    if getattr(request, "param", "single") == "cluster":
+        started: Cluster = request.getfixturevalue("redis_cluster")
+        started.flush()
+        return started.url
+    server: EmbeddedRedis = request.getfixturevalue("redis_server")
+    return server.url
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ inbox and the ticker, so all three apply a command the same way."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -37,6 +38,8 @@ from hall.core.errors import Refused
 from hall.store import ids
 from hall.store.errors import Conflict, IdReused
 from hall.store.store import Idem, Store
+
+log = logging.getLogger(__name__)
 
 _MAX_TRIES = 32
 _state_decoder = msgspec.json.Decoder(State)
@@ -86,6 +89,9 @@ class Engine:
         self._cache: dict[str, tuple[str, State]] = {}
         self.lost: dict[str, str] = {}  # hall -> what this hub saw vs what Redis holds
         self.on_lost: list[Callable[[str], None]] = []  # e.g. re-render the director
+        # The newest version each hall was at when this hub answered a command that wrote
+        # (with replica acknowledgement: a version a replica holds).
+        self._answered: dict[str, str] = {}
 
     async def current(self, hall: str) -> tuple[State, str]:
         """The hall's state as Redis holds it, for readers: when it has not changed since
@@ -107,14 +113,18 @@ class Engine:
         if cached is not None and cached[0] == version:
             return cached[1], version
         if seen is not None and ids.key(version) < ids.key(seen[0]):
-            self.lost[hall] = (
-                f"Redis holds hall {hall} only up to event {version}, but this hub has seen "
-                f"{seen[0]}: Redis lost data. Writes are stopped; restore the AOF backup, "
-                "or restart the hubs to accept what Redis holds (docs/operations.md)."
-            )
-            for notify in self.on_lost:
-                notify(hall)
-            raise LogLost("log_lost", self.lost[hall])
+            if not self._rolled_back(hall, version, seen[0]):
+                self.lost[hall] = (
+                    f"Redis holds hall {hall} only up to event {version}, but this hub has "
+                    f"seen {seen[0]}: Redis lost data. Writes are stopped; restore the AOF "
+                    "backup, or restart the hubs to accept what Redis holds "
+                    "(docs/operations.md)."
+                )
+                for notify in self.on_lost:
+                    notify(hall)
+                raise LogLost("log_lost", self.lost[hall])
+            self._cache.pop(hall, None)
+            cached = None
         if cached is not None and ids.key(version) < ids.key(cached[0]):
             return cached[1], cached[0]  # this hub appended while we read: ours is newer
         state = (
@@ -122,6 +132,25 @@ class Engine:
         )
         self._remember(hall, version, state)
         return state, version
+
+    def _rolled_back(self, hall: str, version: str, seen: str) -> bool:
+        """Redis is behind what this hub saw, but not behind anything it answered, and its
+        writes wait for a replica: a master failed over and its replica took over without
+        writes that nobody was answered for (`store.replicas`). Not data lost: the hall goes
+        on from what Redis holds (the senders repeat those commands)."""
+        if not self.store.replica_ack:
+            return False
+        answered = self._answered.get(hall)
+        if answered is not None and ids.key(version) < ids.key(answered):
+            return False
+        log.warning(
+            "hall %s: Redis holds up to %s, this hub saw %s: writes not acknowledged were "
+            "dropped by a failover; going on from what Redis holds",
+            hall,
+            version,
+            seen,
+        )
+        return True
 
     def _remember(self, hall: str, version: str, state: State) -> None:
         cached = self._cache.get(hall)
@@ -207,6 +236,10 @@ class Engine:
             if result.repeated:
                 return Outcome(result.body, 0, repeated=True)
             self._remember(hall, result.version, new_state)
+            if result.events:
+                self._answered[hall] = max(
+                    result.version, self._answered.get(hall, result.version), key=ids.key
+                )
             metrics.EVENTS.inc(len(result.events))
             return Outcome(result.body, len(result.events))
         raise Busy("busy", f"hall {hall} is changing too fast; try again")

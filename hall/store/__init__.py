@@ -3,7 +3,14 @@ readers, stream ids, credentials (PINs, tokens) and the embedded redis-server. K
 `hall.store.keys`."""
 
 from hall.store.credentials import Credentials, split_token
-from hall.store.errors import Conflict, IdReused, StoreBusy, StoreError, StoreUnavailable
+from hall.store.errors import (
+    Conflict,
+    IdReused,
+    NotReplicated,
+    StoreBusy,
+    StoreError,
+    StoreUnavailable,
+)
 from hall.store.store import AppendResult, Idem, Store, StoredEvent, with_id
 
 __all__ = [
@@ -12,6 +19,7 @@ __all__ = [
     "Credentials",
     "IdReused",
     "Idem",
+    "NotReplicated",
     "Store",
     "StoreBusy",
     "StoreError",

@@ -11,6 +11,9 @@ Three kinds of connection, because their needs conflict:
 - blocking: one dedicated connection with no socket timeout, for XREAD/XREADGROUP BLOCK
   (redis-py's socket timeout would cut a longer block). Its owner bounds each call with its
   own deadline and reconnects by itself, so it has no retry either.
+
+A `redis+cluster://` address gives the same three kinds over Redis Cluster (`cluster`);
+the blocking kind is then `shards.ShardedCluster`, which reads per hall (see there).
 """
 
 from __future__ import annotations
@@ -18,16 +21,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeAlias
 
 import redis.asyncio
 import redis.exceptions
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 
+from hall.store import cluster
 from hall.store.errors import StoreBusy, StoreError, StoreUnavailable
+from hall.store.shards import ShardedCluster
 
-Redis = redis.asyncio.Redis
+Redis: TypeAlias = redis.asyncio.Redis | RedisCluster
+"""A client of either kind: the store's code calls what both offer (single-key commands,
+pipelines, scripts; multi-key XREAD only on a blocking client)."""
 
 COMMAND_SOCKET_TIMEOUT_SECONDS = 2.0
 CONNECT_TIMEOUT_SECONDS = 2.0
@@ -40,6 +48,7 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     redis.exceptions.TimeoutError,
     redis.exceptions.ReadOnlyError,
     OSError,
+    *cluster.UNAVAILABLE,
 )
 
 
@@ -68,6 +77,19 @@ class WaitingPool(redis.asyncio.BlockingConnectionPool):
 
 
 def _pooled(url: str, socket_timeout: float, retry: Retry) -> Redis:
+    if cluster.is_cluster(url):
+        client = cluster.build(
+            url,
+            cluster.GatedCluster,
+            max_connections=POOL_CONNECTIONS,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            health_check_interval=HEALTH_CHECK_INTERVAL_SECONDS,
+            retry=retry,
+        )
+        # The gate holds a burst back before it reaches the per-node pools (which refuse).
+        client.gate = cluster.Gate(POOL_CONNECTIONS, POOL_WAIT_SECONDS, PoolExhausted)
+        return client
     pool = WaitingPool.from_url(
         url,
         max_connections=POOL_CONNECTIONS,
@@ -96,6 +118,15 @@ def append_client(url: str, socket_timeout: float = COMMAND_SOCKET_TIMEOUT_SECON
 
 
 def blocking_client(url: str) -> Redis:
+    if cluster.is_cluster(url):
+        # Short per-node reads (no BLOCK: see `shards`), so an ordinary socket timeout.
+        return cluster.build(
+            url,
+            ShardedCluster,
+            socket_timeout=COMMAND_SOCKET_TIMEOUT_SECONDS,
+            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            retry=Retry(NoBackoff(), 0),
+        )
     return redis.asyncio.Redis.from_url(
         url,
         single_connection_client=True,
@@ -128,7 +159,7 @@ def translated() -> Iterator[None]:
     """Re-raise redis exceptions as store errors (callers never see redis.exceptions)."""
     try:
         yield
-    except PoolExhausted as exc:
+    except (PoolExhausted, redis.exceptions.MaxConnectionsError) as exc:
         raise StoreBusy(str(exc)) from exc
     except UNAVAILABLE as exc:
         raise StoreUnavailable(str(exc) or type(exc).__name__) from exc

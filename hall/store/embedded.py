@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -65,12 +65,15 @@ class EmbeddedRedis:
 
     Listens on the unix socket `<data_dir>/redis.sock` (TCP disabled) when `port` is None,
     else on 127.0.0.1:`port` only. `restart()` keeps the data dir and the address, so
-    clients reconnect to the same URL and find their data. `stop()` is idempotent.
+    clients reconnect to the same URL and find their data. `stop()` is idempotent. `extra`
+    config lines come last, so they override (the test cluster's nodes: cluster mode, no
+    AOF).
     """
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, extra: Sequence[str] = ()) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port
+        self.extra = tuple(extra)
         self.socket_path = self.data_dir / "redis.sock"
         self.log_path = self.data_dir / "redis.log"
         self.config_path = self.data_dir / "redis.conf"
@@ -190,6 +193,7 @@ class EmbeddedRedis:
             lines += ["port 0", f'unixsocket "{self.socket_path}"', "unixsocketperm 700"]
         else:
             lines += [f"port {self.port}", "bind 127.0.0.1"]
+        lines += self.extra
         return "\n".join(lines) + "\n"
 
     def _client(self) -> redis.Redis:

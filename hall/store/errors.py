@@ -16,6 +16,20 @@ class StoreBusy(StoreUnavailable):
     requests at once on this hub. Retry in a moment (HTTP 429)."""
 
 
+class NotReplicated(StoreUnavailable):
+    """The command was written on its hall's master, but no replica confirmed it in time
+    (`Store(replica_ack=...)`): if the master failed now, a replica without it could take
+    over. Not acknowledged (503): the sender repeats it with the same client id, which
+    answers the first result once a replica holds it, or applies it anew on a new master."""
+
+    def __init__(self, hall: str, wanted: int, timeout_ms: int) -> None:
+        super().__init__(
+            f"hall {hall!r}: written, but not confirmed by {wanted} replica(s) within "
+            f"{timeout_ms} ms; send it again with the same client id"
+        )
+        self.hall = hall
+
+
 class Conflict(StoreError):
     """The compare-and-set lost: the hall's version is no longer the expected one."""
 

@@ -4,6 +4,18 @@ All keys of one hall carry the hash tag `{<hall>}`: `hall:{kaiyuan}:events`. Red
 hashes only the tag, so a hall never spans shards and one Lua script may touch all its keys.
 The layout is part of the public contract (DESIGN.md section 4, "Redis"): devices XADD to
 the inbox directly.
+
+On Redis Cluster (`redis+cluster://`), every command names keys of one hall only (the
+append and the other scripts, MULTI blocks, the login counters), so each runs on its hall's
+shard. There is **no key outside a hall**: what could have been global is per hall by
+design. Tokens and staff sessions are `hall:{H}:token:<sha256>` (the token text starts
+with its hall, so a check knows the shard without a lookup); PIN hashes, login counters,
+the ticket secret, the archiver's lease and archived id are per hall; the deadline index
+is one `hall:{H}:next` per hall (the ticker reads its halls' in one pipeline, which
+redis-py splits per node), not a sorted set spanning halls. Commands over many halls
+(`Store.due_halls`, `Credentials.live_tokens`, the archiver's marks) are pipelines of
+single-hall commands. Only the pub/sub channels below are global, and pub/sub is not
+sharded by key: a message published on any node reaches the subscribers of every node.
 """
 
 from __future__ import annotations
@@ -94,12 +106,50 @@ LOGIN_CLIENT_CHECKS = 10
 # broadcasts pub/sub messages to every node.
 REVOKED_CHANNEL = "hall:revoked"
 
+# Doorbells for the cluster's readers (`shards.ShardedCluster`): a multi-key XREAD BLOCK
+# cannot span hash slots, so on Redis Cluster the readers wait for these instead and then
+# read the halls that rang. hall:appended -- pub/sub channel, the hall id, published by the
+# append script after it added events (only on a cluster). hall:inbox -- the hall id,
+# published after an XADD to the hall's inbox (by `Store.inbox_add`; a device should too,
+# else its command waits for the readers' sweep, `shards.SWEEP_SECONDS`).
+APPENDED_CHANNEL = "hall:appended"
+INBOX_CHANNEL = "hall:inbox"
+
 
 def check_hall(hall: str) -> str:
     """`hall`, if it can be a hash tag (non-empty, no braces); else ValueError."""
     if not hall or "{" in hall or "}" in hall:
         raise ValueError(f"invalid hall id for a Redis key: {hall!r}")
     return hall
+
+
+def hall_of(key: str) -> str | None:
+    """The hall whose hash tag `key` carries, or None."""
+    head, brace, rest = key.partition(":{")
+    hall, close, _ = rest.partition("}")
+    return hall if head == PREFIX and brace and close and hall else None
+
+
+def doorbell(stream: str) -> str | None:
+    """The channel that rings for new entries of the stream key `stream` (None: none)."""
+    if hall_of(stream) is None:
+        return None
+    if stream.endswith(":events"):
+        return APPENDED_CHANNEL
+    if stream.endswith(":inbox"):
+        return INBOX_CHANNEL
+    return None
+
+
+def rung(channel: str, hall: str) -> str | None:
+    """The stream key a doorbell message names (None: not a doorbell, or a bad hall id)."""
+    if "{" in hall or "}" in hall or not hall:
+        return None
+    if channel == APPENDED_CHANNEL:
+        return events(hall)
+    if channel == INBOX_CHANNEL:
+        return inbox(hall)
+    return None
 
 
 def _base(hall: str) -> str:

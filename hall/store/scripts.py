@@ -7,7 +7,10 @@ from __future__ import annotations
 #
 # KEYS: state, events, next, archived, idem (idem only when a client id is given)
 # ARGV: expected version, snapshot, next deadline ms ("" = none), retention ms,
-#       idem fingerprint ("" = no idem), idem TTL seconds, then type, data pairs.
+#       idem fingerprint ("" = no idem), idem TTL seconds, doorbell channel ("" = none:
+#       PUBLISHed the hall id when events were added; Redis Cluster's readers wait on it),
+#       hall id, "touch" ("1": a repeat rewrites its idem record, so that a WAIT after the
+#       script waits for that record to reach a replica), then type, data pairs.
 # Reply: {"ok", body, version, id...} | {"repeated", body, version}
 #        | {"conflict", version} | {"reused"}
 #
@@ -18,6 +21,7 @@ local state, stream, next_key = KEYS[1], KEYS[2], KEYS[3]
 local expected, snapshot, next_ms = ARGV[1], ARGV[2], ARGV[3]
 local retention = tonumber(ARGV[4])
 local fingerprint, idem_ttl = ARGV[5], ARGV[6]
+local bell, hall, touch = ARGV[7], ARGV[8], ARGV[9]
 
 local version = redis.call('HGET', state, 'version') or '0-0'
 
@@ -26,6 +30,9 @@ if fingerprint ~= '' then
   if record then
     local cut = string.find(record, '\n', 1, true)
     if cut and string.sub(record, 1, cut - 1) == fingerprint then
+      if touch == '1' then
+        redis.call('SET', KEYS[5], record, 'KEEPTTL')
+      end
       return {'repeated', string.sub(record, cut + 1), version}
     end
     return {'reused'}
@@ -37,7 +44,7 @@ if version ~= expected then
 end
 
 local ids, spliced = {}, {}
-for i = 7, #ARGV, 2 do
+for i = 10, #ARGV, 2 do
   local data = ARGV[i + 1]
   local id = redis.call('XADD', stream, '*', 'type', ARGV[i], 'data', data)
   ids[#ids + 1] = id
@@ -72,6 +79,10 @@ else
   redis.call('SET', next_key, next_ms)
 end
 
+if #ids > 0 and bell ~= '' then
+  redis.call('PUBLISH', bell, hall)
+end
+
 local body = '{"events":[' .. table.concat(spliced, ',') .. ']}'
 if fingerprint ~= '' then
   redis.call('SET', KEYS[5], fingerprint .. '\n' .. body, 'EX', idem_ttl)
@@ -82,6 +93,17 @@ for i = 1, #ids do
   reply[#reply + 1] = ids[i]
 end
 return reply
+"""
+
+# An idempotency record, for a command decided before (`Store.idem_lookup`). With "touch"
+# ("1") the record is written again, so that a WAIT after the script waits for it to reach
+# a replica. KEYS: idem. ARGV: touch. Reply: the record, or false.
+IDEM_LOOKUP = r"""
+local record = redis.call('GET', KEYS[1])
+if record and ARGV[1] == '1' then
+  redis.call('SET', KEYS[1], record, 'KEEPTTL')
+end
+return record
 """
 
 # Reserve a PIN check: if every counter is below its limit, count the check on each (the

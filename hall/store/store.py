@@ -13,7 +13,7 @@ from typing import Any
 
 from redis.typing import EncodableT, FieldT
 
-from hall.store import ids, inbox, keys, scripts
+from hall.store import cluster, ids, inbox, keys, scripts
 from hall.store.clients import (
     COMMAND_SOCKET_TIMEOUT_SECONDS,
     append_client,
@@ -23,6 +23,7 @@ from hall.store.clients import (
     translated,
 )
 from hall.store.errors import Conflict, IdReused, StoreUnavailable
+from hall.store.replicas import ReplicaAck
 
 StoredEvent = tuple[str, bytes]
 """(stream id, event JSON without its id)."""
@@ -64,10 +65,21 @@ def with_id(event_id: str, data: bytes) -> bytes:
     return b'{"id":"' + event_id.encode() + b'",' + data[1:]
 
 
+REPLICA_ACK_TIMEOUT_MS = 500
+
+
+def _wrote(reply: Any) -> bool:
+    """Whether an append's reply wrote (ok, or a repeat that rewrote its record)."""
+    return text(reply[0]) in ("ok", "repeated")
+
+
 class Store:
     """One per process, shared by its tasks. Holds two pools (see `clients`): commands, and
     appends without automatic retry. Blocking readers open their own connections
-    (`hall.store.reader`). Call `close()` when done."""
+    (`hall.store.reader`). Call `close()` when done.
+
+    `replica_ack`: how many replicas must hold a write before it is answered (`WAIT`, see
+    `replicas`); None: 1 on Redis Cluster, 0 (no WAIT) on one Redis."""
 
     def __init__(
         self,
@@ -75,14 +87,27 @@ class Store:
         *,
         retention_ms: int = keys.EVENTS_RETENTION_MS,
         socket_timeout: float = COMMAND_SOCKET_TIMEOUT_SECONDS,
+        replica_ack: int | None = None,
+        replica_ack_ms: int = REPLICA_ACK_TIMEOUT_MS,
     ) -> None:
         if retention_ms < 0:
             raise ValueError("retention must not be negative")
         self.url = url
         self.retention_ms = retention_ms
+        self.cluster = cluster.is_cluster(url)
+        if replica_ack is None:
+            replica_ack = 1 if self.cluster else 0
+        self._ack = ReplicaAck(replica_ack, replica_ack_ms) if replica_ack > 0 else None
+        # On a cluster the readers wait for the append's doorbell (`shards`).
+        self._bell = keys.APPENDED_CHANNEL if self.cluster else ""
         self._redis = command_client(url, socket_timeout)
         self._writer = append_client(url, socket_timeout)
         self._append = self._writer.register_script(scripts.APPEND)
+
+    @property
+    def replica_ack(self) -> int:
+        """Replicas that confirm each write before it is answered (0: none)."""
+        return self._ack.replicas if self._ack is not None else 0
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -144,13 +169,21 @@ class Store:
             self.retention_ms,
             idem.fingerprint if idem is not None else "",
             keys.IDEM_TTL_SECONDS,
+            self._bell,
+            hall,
+            "1" if self._ack is not None else "",
         ]
         for event_type, data in events:
             if not event_type or not data.startswith(b"{") or not data.endswith(b"}"):
                 raise ValueError("each event needs a type and a JSON object")
             args += [event_type, data]
         with translated():
-            reply = await self._append(keys=key_list, args=args)
+            if self._ack is not None:
+                reply = await self._ack.run(
+                    self._writer, hall, scripts.APPEND, key_list, args, _wrote
+                )
+            else:
+                reply = await self._append(keys=key_list, args=args)
         outcome = text(reply[0])
         if outcome == "conflict":
             raise Conflict(hall, expected_version, text(reply[1]))
@@ -164,9 +197,16 @@ class Store:
         return AppendResult(appended, bytes(reply[1]), text(reply[2]))
 
     async def idem_lookup(self, hall: str, client_id: str) -> tuple[str, bytes] | None:
-        """(fingerprint, response body) recorded for `client_id`, or None."""
+        """(fingerprint, response body) recorded for `client_id`, or None. With replica
+        acknowledgement, only once a replica holds the record (it answers a command)."""
+        key = keys.idem(hall, client_id)
         with translated():
-            record = await self._redis.get(keys.idem(hall, client_id))
+            if self._ack is not None:
+                record = await self._ack.run(
+                    self._writer, hall, scripts.IDEM_LOOKUP, [key], ["1"], bool
+                )
+            else:
+                record = await self._redis.get(key)
         if record is None:
             return None
         fingerprint, _, body = raw(record).partition(b"\n")
@@ -213,11 +253,14 @@ class Store:
             await inbox.ensure_group(self._redis, hall)
 
     async def inbox_add(self, hall: str, command: bytes | str, token: str) -> str:
-        """XADD a command to the inbox, as a device would."""
+        """XADD a command to the inbox, as a device would (and, on a cluster, ring the
+        inbox's doorbell, `keys.INBOX_CHANNEL`)."""
         with translated():
             entry_id = await self._redis.xadd(
                 keys.inbox(hall), {"command": command, "token": token}
             )
+            if self.cluster:
+                await self._redis.publish(keys.INBOX_CHANNEL, hall)
         return text(entry_id)
 
     async def reject(

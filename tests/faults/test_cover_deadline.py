@@ -27,7 +27,11 @@ from tests.support.hubs import ADMIN, Hub, hall_toml, hubs
 
 from .clients import log_events
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(90),
+    pytest.mark.redis_kinds("single", "cluster"),
+]
 
 COVER_AFTER = timedelta(seconds=2)
 OFFSETS_MS = (-150, -40, -10, -6, -3, 0, 3, 10, 40, 250)  # attempt k: window k % 3 + 1

@@ -28,7 +28,11 @@ from .clients import (
     server_side,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(60),
+    pytest.mark.redis_kinds("single", "cluster"),
+]
 
 # Connects an events socket and a wall view socket, reads the first frame of each, then
 # never reads again (the library would still answer pings, until the process is stopped).

@@ -24,7 +24,11 @@ from .clients import (
     stop,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(120),
+    pytest.mark.redis_kinds("single", "cluster"),
+]
 
 SCREENS = 100  # half events sockets, half wall view sockets, half of each on either hub
 COMMANDS = 400

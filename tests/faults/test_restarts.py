@@ -14,7 +14,7 @@ from hall.store.embedded import EmbeddedRedis
 from tests.support.hubs import Hub
 from tests.support.wait import wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.redis_kinds("single", "cluster")]
 
 
 def issued_numbers(hub: Hub) -> list[str]:

@@ -4,13 +4,17 @@ what the store wrote."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import redis.asyncio
 
+from tests.support.cluster import raw_client
+
 
 @pytest.fixture
 async def raw(redis_url: str) -> AsyncIterator[redis.asyncio.Redis]:
-    client = redis.asyncio.Redis.from_url(redis_url)
+    """A plain client of the test's Redis (a cluster client on a cluster)."""
+    client: Any = raw_client(redis_url)
     yield client
     await client.aclose()

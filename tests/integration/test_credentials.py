@@ -12,7 +12,7 @@ from hall.store import keys
 from hall.store.credentials import Credentials
 from tests.support.wait import eventually
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.redis_kinds("single", "cluster")]
 
 HALL = "kaiyuan"
 

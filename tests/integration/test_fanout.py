@@ -44,6 +44,8 @@ EVENTS = f"/ws/halls/t/events?token={ADMIN}"
 DIRECTOR = f"/ws/halls/t/view/director?token={ADMIN}"
 WALL = "/ws/halls/t/view/wall"
 
+pytestmark = pytest.mark.redis_kinds("single", "cluster")
+
 
 @dataclass
 class InProcessHub:

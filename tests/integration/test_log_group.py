@@ -17,9 +17,14 @@ import redis.asyncio
 from hall.store import keys
 from hall.store.group import LogGroup
 from hall.store.store import StoredEvent
+from tests.support.cluster import raw_client
 from tests.support.wait import eventually
 
-pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60)]
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.timeout(60),
+    pytest.mark.redis_kinds("single", "cluster"),
+]
 
 HALL = "kaiyuan"
 GROUP = "test-group"
@@ -27,7 +32,7 @@ GROUP = "test-group"
 
 @pytest.fixture
 async def raw(redis_url: str) -> AsyncIterator[redis.asyncio.Redis]:
-    client = redis.asyncio.Redis.from_url(redis_url)
+    client: Any = raw_client(redis_url)
     yield client
     await client.aclose()
 

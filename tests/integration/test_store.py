@@ -31,7 +31,7 @@ from hall.store.embedded import EmbeddedRedis, EmbeddedRedisError
 from hall.store.reader import InboxConsumer, StreamTail
 from tests.support.wait import eventually
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.redis_kinds("single", "cluster")]
 
 HALL = "kaiyuan"
 OTHER = "xinhe"

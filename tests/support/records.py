@@ -6,22 +6,23 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import anyio
 import psycopg
-import redis.asyncio
 
 from hall.core.events import Event, encode_event, event_type
 from hall.records.archive import Archive, ArchivedEvent, archived_event, epoch_ms, join_id, pages
 from hall.records.databases import archive_for
 from hall.store import keys
+from tests.support.cluster import raw_client
 
 Entry = tuple[str, str, bytes]  # (stream id, type, data)
 
 
 async def log_entries(redis_url: str, hall: str) -> list[Entry]:
     """Every entry the hall's stream holds, in order."""
-    client = redis.asyncio.Redis.from_url(redis_url)
+    client: Any = raw_client(redis_url)  # either kind of Redis
     out: list[Entry] = []
     start = "-"
     try:

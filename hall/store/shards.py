@@ -1,0 +1,185 @@
+"""Reading many halls' streams on Redis Cluster: `ShardedCluster`, the readers' client.
+
+On one Redis a reader follows all its halls with one `XREAD BLOCK` (or `XREADGROUP BLOCK`)
+over all their keys. On a cluster that command is refused: every key of one command must
+hash to one slot, and each hall has its own slot (`{hall}`), even two halls on one node.
+The choices were:
+
+- one blocking read per hall, on a connection of its own: instant, but a hub following
+  2,000 halls with four readers (live tail, inbox, archiver, notifier) would hold 8,000
+  connections, and each costs memory on the hub and on Redis;
+- polling every hall's stream without BLOCK: 2,000 reads every interval, mostly empty;
+- **a doorbell** (chosen): the append script PUBLISHes the hall's id on
+  `keys.APPENDED_CHANNEL` (`Store.inbox_add` and devices on `keys.INBOX_CHANNEL`). A
+  reader subscribes once (cluster pub/sub reaches every node), reads every hall's stream
+  once, then only the halls whose bell rang: per read, one pipeline of single-key XREADs,
+  which redis-py splits per master node and sends to each at once. One connection per
+  node plus one subscription per reader, whatever the number of halls.
+
+Pub/sub is at most once: a ring lost while the subscription was down is covered by reading
+every hall again on each new connection, and every `sweep_s` seconds (a ring lost while the
+cluster's bus was cut); a device that XADDs to an inbox without ringing is read within
+`sweep_s`. A read of a hall that returned a full batch (`count` entries) rings again, so a
+backlog is read to its end without waiting for the next bell.
+
+The methods keep redis-py's signatures and reply shapes, so the readers (`reader`,
+`group`, the records archiver) run unchanged on either kind of Redis.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import anyio
+from redis.asyncio.cluster import RedisCluster
+from redis.typing import KeyT, StreamIdT
+
+from hall.store import keys
+
+SWEEP_SECONDS = 2.0
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class ShardedCluster(RedisCluster):
+    """A cluster client whose multi-key XREAD / XREADGROUP work across slots (see above).
+    Not shared: one per reader, as the single Redis's blocking connection is."""
+
+    sweep_s = SWEEP_SECONDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._bell: Any = None
+        self._channels: set[str] = set()
+        self._rung: set[str] = set()  # keys whose bell rang and that were not read since
+        self._asked: dict[str, str] = {}  # key -> the id it was last read after
+        self._next_sweep = 0.0
+
+    async def aclose(self, *args: Any, **kwargs: Any) -> None:
+        if self._bell is not None:
+            bell, self._bell = self._bell, None
+            await bell.aclose()
+        await super().aclose(*args, **kwargs)
+
+    async def xread(  # type: ignore[override]
+        self,
+        streams: Mapping[KeyT, StreamIdT],
+        count: int | None = None,
+        block: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        return await self._read(streams, count, block, None)
+
+    async def xreadgroup(  # type: ignore[override]
+        self,
+        groupname: str,
+        consumername: str,
+        streams: Mapping[KeyT, StreamIdT],
+        count: int | None = None,
+        block: int | None = None,
+        noack: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        return await self._read(streams, count, block, (groupname, consumername, noack))
+
+    async def _read(
+        self,
+        streams: Mapping[KeyT, StreamIdT],
+        count: int | None,
+        block: int | None,
+        group: tuple[str, str, bool] | None,
+    ) -> list[Any]:
+        wanted = {_text(key): _text(after) for key, after in streams.items()}
+        if block is None:  # no waiting: every key, now (e.g. a consumer's own pending)
+            return await self._read_keys(list(wanted), wanted, count, group, track=False)
+        await self._subscribe(wanted)
+        deadline = time.monotonic() + block / 1000
+        while True:
+            await self._drain()
+            due = self._due(wanted, group is not None)
+            reply = await self._read_keys(due, wanted, count, group) if due else []
+            if reply:
+                return reply
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return []
+            await self._ring(min(remaining, max(0.0, self._next_sweep - time.monotonic())))
+
+    def _due(self, wanted: dict[str, str], group: bool) -> list[str]:
+        """The keys to read now: all at a sweep; else those rung, and those new or asked
+        from another id than last time (a plain XREAD's caller moves its ids on)."""
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.sweep_s
+            return list(wanted)
+        return [
+            key
+            for key, after in wanted.items()
+            if key in self._rung
+            or (not group and self._asked.get(key) != after)
+            or key not in self._asked
+        ]
+
+    async def _read_keys(
+        self,
+        due: list[str],
+        wanted: dict[str, str],
+        count: int | None,
+        group: tuple[str, str, bool] | None,
+        *,
+        track: bool = True,
+    ) -> list[Any]:
+        """One pipeline of single-key reads (redis-py sends each node its share at once).
+        `track`: a waiting read's, which consumes the keys' rings."""
+        async with self.pipeline(transaction=False) as pipe:
+            for key in due:
+                if group is None:
+                    pipe.xread({key: wanted[key]}, count=count)
+                else:
+                    name, consumer, noack = group
+                    pipe.xreadgroup(name, consumer, {key: wanted[key]}, count=count, noack=noack)
+            replies = await pipe.execute()
+        out: list[Any] = []
+        for key, reply in zip(due, replies, strict=True):
+            if track:
+                self._rung.discard(key)
+                self._asked[key] = wanted[key]
+            for stream, entries in reply or []:
+                if entries:
+                    out.append([stream, entries])
+                    if track and count is not None and len(entries) >= count:
+                        self._rung.add(key)  # more may wait: read again at once
+        return out
+
+    async def _subscribe(self, wanted: dict[str, str]) -> None:
+        channels = {bell for key in wanted if (bell := keys.doorbell(key)) is not None}
+        if self._bell is None:
+            self._bell = self.pubsub()
+            self._channels = set()
+        new = channels - self._channels
+        if new:
+            await self._bell.subscribe(*sorted(new))
+            self._channels |= new
+            self._next_sweep = 0.0  # read everything once the bells are heard
+
+    async def _drain(self) -> None:
+        while await self._ring(0.0):
+            pass
+
+    async def _ring(self, seconds: float) -> bool:
+        """Wait up to `seconds` for one message; True if one came."""
+        if not self._channels:
+            await anyio.sleep(seconds)
+            return False
+        message = await self._bell.get_message(ignore_subscribe_messages=True, timeout=seconds)
+        if message is None:
+            return False
+        if message.get("type") == "message":
+            key = keys.rung(_text(message["channel"]), _text(message["data"]))
+            if key is not None:
+                self._rung.add(key)
+        return True
