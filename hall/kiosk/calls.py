@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hall.config import HallConfig
 from hall.core.events import CALL_TYPES
 from hall.kiosk.labels import Labeller
-from hall.kiosk.times import epoch_ms, hhmm, parse_at
+from hall.kiosk.times import epoch_ms, parse_at
 
 RECENT_CALLS = 6  # static/css/wall.css hides what follows them (tests/unit/test_wall.py)
 # A current call this recent is still worth announcing: a wall that opens or reconnects
@@ -156,16 +158,37 @@ def _call(
     event = entry.event
     at = parse_at(event.get("at"))
     recent = room and (now is None or (at is not None and now - at <= ANNOUNCE_WITHIN))
+    fields = (_key(event), ticket, window, at, entry.recalls, entry.fate, entry.to_window)
+    return _made(hall.tz, *fields, recent, labels.lang)
+
+
+@lru_cache(maxsize=1024)
+def _made(
+    zone: ZoneInfo,
+    key: str,
+    ticket: str,
+    window: int,
+    at: datetime | None,
+    recalls: int,
+    fate: str,
+    to_window: int | None,
+    recent: bool,
+    lang: str,
+) -> Call:
+    """A call as the wall shows it: made once per what it shows (a wall renders the same six
+    calls after every event of the hall; their words and speech are the costly part)."""
+    labels = Labeller(lang)
+    entry = _Entry({}, recalls, fate, to_window)
     return Call(
-        id=_key(event),
+        id=key,
         ticket=ticket,
         window=window,
         at_ms=epoch_ms(at) or 0,
-        time=hhmm(hall, at),
-        recalls=entry.recalls,
-        fate=entry.fate,
-        to_window=entry.to_window,
-        announce=entry.fate == "current" and recent,
+        time=at.astimezone(zone).strftime("%H:%M") if at else "",
+        recalls=recalls,
+        fate=fate,
+        to_window=to_window,
+        announce=fate == "current" and recent,
         window_label=labels("call.to_window", window=window),
         mark=_mark(entry, labels),
         sentence=labels("call.sentence", ticket=ticket, window=window),
