@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from hall.config import HallConfig
-from hall.engine import Engine
+from hall.engine import Engine, Ticker
 from hall.kiosk import Renderer
 from hall.limits import TokenBuckets
 from hall.live.channels import Channels
@@ -19,6 +19,7 @@ from hall.live.revocations import Revocations
 from hall.notify import Notifier
 from hall.records.archive import Archive
 from hall.records.archiver import Archiver
+from hall.reloading import Reloader
 from hall.settings import Settings
 from hall.store.credentials import Credentials, TicketKeys
 from hall.store.reader import InboxConsumer
@@ -43,6 +44,8 @@ class Runtime:
     buckets: TokenBuckets
     ticket_keys: TicketKeys
     version: str
+    ticker: Ticker  # the time rules of every hall
+    reloader: Reloader  # `hall reload`, SIGHUP
     monotonic: Callable[[], float] = field(default=time.monotonic)
 
     def now(self) -> datetime:

@@ -43,6 +43,10 @@ class Settings:
     # unacknowledged before another hub takes it over.
     notify_backoff: float = 3.0
     notify_claim_idle: float = 60.0
+    # Seconds a hall's feed (and the tail's read of its log) outlives its last socket.
+    follow_linger: float = 30.0
+    # Seconds between two reads of every hall's deadline by the ticker (hall.engine.ticker).
+    tick_scan: float = 5.0
 
     @classmethod
     def from_env(cls, **given: object) -> Settings:
@@ -59,6 +63,8 @@ class Settings:
             "public_url": os.environ.get("HALL_PUBLIC_URL") or None,
             "notify_backoff": float(os.environ.get("HALL_NOTIFY_BACKOFF", "3")),
             "notify_claim_idle": float(os.environ.get("HALL_NOTIFY_CLAIM_IDLE", "60")),
+            "follow_linger": float(os.environ.get("HALL_FOLLOW_LINGER", "30")),
+            "tick_scan": float(os.environ.get("HALL_TICK_SCAN", "5")),
         }
         values.update(given)
         # None: not set, so the field's default holds (e.g. `public_url` for the demo)

@@ -27,7 +27,11 @@ MAY = {
     "records": DOMAIN | {"store", "metrics", "settings"},
     "notify": DOMAIN | {"store", "metrics", "settings", "i18n"},
     "web": DOMAIN | LEAVES | {"store", "engine", "kiosk", "live", "records", "notify"},
-    "runtime": DOMAIN | LEAVES | {"store", "engine", "kiosk", "live", "records", "notify"},
+    "reloading": DOMAIN | LEAVES | {"store", "engine", "kiosk", "live", "records", "notify"},
+    "runtime": DOMAIN
+    | LEAVES
+    | {"store", "engine", "kiosk", "live", "records", "notify"}
+    | {"reloading"},
 }
 TOP = {"app", "cli", "server", "demo", "halls", "__init__", "__main__"}  # may import anything
 # Third-party imports the pure domain may use: typed records and the national calendar.
