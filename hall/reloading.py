@@ -14,7 +14,9 @@ the compare-and-set lets only the first through, the others find it on record), 
 screens follow as that event reaches them.
 
 What a hub made of a `hall reload` is stored for the command to print
-(`keys.reload_results`); the last outcome is on /healthz.
+(`keys.reload_results`); the last outcome is on /healthz. The command's side, `reload_hubs`,
+checks the files against what Redis holds first, then asks the hubs and prints their
+answers.
 """
 
 from __future__ import annotations
@@ -22,23 +24,25 @@ from __future__ import annotations
 import logging
 import os
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import anyio
+import msgspec
 
 from hall.config import ConfigError, HallConfig, load_halls
-from hall.core import DomainError
+from hall.core import DomainError, State
 from hall.core.configure import check_reconfigure
 from hall.engine import Engine
 from hall.live.channels import Channels
 from hall.live.hub import Live
 from hall.notify import Notifier, NotifyConfigError, resolve
 from hall.store import keys, reloads
-from hall.store.clients import UNAVAILABLE, blocking_client, command_client, text
+from hall.store.clients import UNAVAILABLE, blocking_client, command_client, text, translated
 from hall.store.errors import StoreError
+from hall.store.store import Store
 
 log = logging.getLogger(__name__)
 _RETRYABLE: tuple[type[BaseException], ...] = (*UNAVAILABLE, StoreError)
@@ -210,3 +214,69 @@ class Reloader:
             except (DomainError, StoreError) as exc:
                 raise Refusal(getattr(exc, "message", None) or str(exc)) from None
         return endpoints
+
+
+# -- `hall reload`: the command's side ------------------------------------------------------
+
+_decoder = msgspec.json.Decoder(State)
+_POLL_SECONDS = 0.1
+
+
+async def reload_hubs(
+    url: str, halls: dict[str, HallConfig], wait: float, say: Callable[[str], None]
+) -> bool:
+    """True when every hub that got the message applied the files (or found them unchanged)
+    within `wait` seconds."""
+    store = Store(url)
+    client = command_client(url)
+    try:
+        refused = await _in_use(store, halls)
+        if refused:
+            for message in refused:
+                say(f"refused: {message}")
+            return False
+        with translated():
+            number, receivers = await reloads.announce(client)
+        if receivers == 0:
+            say("no hub is running: the hubs read these files when they start")
+            return True
+        say(f"reload {number} sent to {receivers} hub(s)")
+        answers: dict[str, dict[str, object]] = {}
+        with anyio.move_on_after(wait):
+            while len(answers) < receivers:
+                with translated():
+                    answers = await reloads.answers(client, number)
+                if len(answers) < receivers:
+                    await anyio.sleep(_POLL_SECONDS)
+        ok = True
+        for hub, answer in sorted(answers.items()):
+            outcome = str(answer.get("outcome"))
+            named = answer.get("halls")
+            changed = ", ".join(map(str, named)) if isinstance(named, list) and named else "no hall"
+            detail = f"{changed} changed" if outcome == "applied" else str(answer.get("message"))
+            say(f"{hub}: {outcome}" + (f" ({detail})" if detail else ""))
+            ok = ok and outcome in ("applied", "unchanged")
+        if len(answers) < receivers:
+            say(f"only {len(answers)} of {receivers} hub(s) answered within {wait:g} s")
+            ok = False
+        return ok
+    finally:
+        await store.close()
+        await client.aclose()
+
+
+async def _in_use(store: Store, halls: dict[str, HallConfig]) -> list[str]:
+    """Why the files cannot go in force now: windows or services in use that they remove."""
+    refused = []
+    for hall, cfg in halls.items():
+        snapshot, _ = await store.load(hall)
+        if snapshot is None:
+            continue
+        state = _decoder.decode(snapshot)
+        if state.config == cfg.version:
+            continue
+        try:
+            check_reconfigure(cfg, state)
+        except DomainError as e:
+            refused.append(e.message)
+    return refused
