@@ -136,7 +136,7 @@ class Live:
         """A new hall file for a hall this hub follows: its screens render from it now."""
         feed = self.feeds.get(hall.id)
         if feed is not None:
-            feed.hall = hall
+            feed.reconfigure(hall)
         return feed
 
     async def _load_today(self, feed: HallFeed) -> None:
