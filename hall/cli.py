@@ -124,8 +124,13 @@ def serve(
             database_url=Secret(database_url) if database_url else None,
             public_url=os.environ.get("HALL_PUBLIC_URL") or f"http://{host}:{port}",
         )
+        names = (
+            ", ".join(halls)
+            if len(halls) <= 5
+            else f"{len(halls)} halls ({min(halls)} … {max(halls)})"
+        )
         click.echo(
-            f"hall: serving {', '.join(halls)} on http://{host}:{port} "
+            f"hall: serving {names} on http://{host}:{port} "
             f"(Redis {redact(url)}, records {records})"
         )
         serve_hub(settings, halls, host, port, log_level)
