@@ -518,4 +518,6 @@ STRINGS: Final[dict[str, str]] = {
         "Sound blocked by the browser: start Chromium with"
         " --autoplay-policy=no-user-gesture-required (docs/operations.md, Wall screen)"
     ),
+    # --- follow ---
+    "event.hall.configured": "A new hall file is in force (version {version})",
 }

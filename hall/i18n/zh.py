@@ -492,4 +492,6 @@ STRINGS: Final[dict[str, str]] = {
         "声音被浏览器拦截：请按运维文档「叫号屏」"
         "以 --autoplay-policy=no-user-gesture-required 启动 Chromium"
     ),
+    # --- follow ---
+    "event.hall.configured": "大厅配置文件已更新生效（版本 {version}）",
 }

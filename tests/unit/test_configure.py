@@ -9,6 +9,8 @@ from msgspec.structs import replace
 from hall.config import HallConfig, Staff, Window
 from hall.core import SYSTEM, Refused, Tick, execute, fold, initial_state
 from hall.core.configure import check_reconfigure
+from hall.kiosk.labels import Labeller
+from hall.kiosk.sentences import event_sentence
 from hall.staffing.status import window_status
 
 from .day import HALL, Day, plain
@@ -213,3 +215,16 @@ def test_a_fresh_halls_first_write_records_its_file() -> None:
     _, events = execute(HALL, state, Tick(), SYSTEM, Day().now("07:00"))
     kinds = [plain(e)["type"] for e in events]
     assert kinds[0] == "day.started" and kinds.count("hall.configured") == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "A new hall file is in force (version 3f2a9c1e)"),
+        ("zh", "大厅配置文件已更新生效（版本 3f2a9c1e）"),
+    ],
+)
+def test_the_director_reads_which_file_went_in_force(lang: str, said: str) -> None:
+    event = {"type": "hall.configured", "version": "3f2a9c1e" + "0" * 56, "windows": []}
+    event["at"] = "2026-11-30T09:00:00+08:00"
+    assert event_sentence(HALL, event, Labeller(lang)) == said
