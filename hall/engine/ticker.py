@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 SCAN_EVERY = 5.0  # seconds between two reads of every hall's deadline
 RECHECK = 1.0  # seconds before a claim lost (or a tick that did nothing) is looked at again
 NEVER_WRITTEN = 0  # the table's deadline for a hall without one: due at once
+TOGETHER = 16  # ticks in flight at once
 
 
 class Ticker:
@@ -53,6 +54,7 @@ class Ticker:
         self.recheck_ms = int(recheck * 1000)
         self.deadlines: dict[str, int] = {}  # hall -> when to look at it next (epoch ms)
         self.ticked = 0  # ticks this hub ran (claims won)
+        self._together = anyio.CapacityLimiter(TOGETHER)
         engine.on_appended.append(self._written)
 
     def _written(self, hall: str, next_ms: int | None) -> None:
@@ -92,18 +94,25 @@ class Ticker:
             else:
                 claims.append((hall, NEVER_WRITTEN if value is None else value))
         taken = await self.engine.store.claim_deadlines(claims, self.owner)
-        for (hall, _), won in zip(claims, taken, strict=True):
+        won = [hall for (hall, _), got in zip(claims, taken, strict=True) if got]
+        for hall, _ in claims:
             self.deadlines[hall] = now_ms + self.recheck_ms  # unless the tick writes anew
-            if won:
-                await self._tick(hall)
+        # Side by side, a few at a time: when every hall opens at once, the round trips of
+        # one hall's tick overlap another's decision.
+        async with anyio.create_task_group() as tg:
+            for hall in won:
+                tg.start_soon(self._tick, hall)
 
     async def _tick(self, hall: str) -> None:
         try:
-            await self.engine.tick(hall)
+            async with self._together:
+                await self.engine.tick(hall)
             self.ticked += 1
             metrics.TICKS.inc()
         except DomainError as e:  # e.g. LogLost: the hub says so on /healthz
             log.error("ticker: hall %s: %s", hall, e.message)
+        except StoreError as e:  # looked at again in `recheck`
+            log.warning("ticker: hall %s: store unavailable (%s)", hall, e)
 
     def _now_ms(self) -> int:
         return int(self.engine.clock().timestamp() * 1000)
