@@ -57,6 +57,14 @@ def send(hub: Hub, hall: str, **body: Any) -> httpx.Response:
     return httpx.post(f"{hub.url}/api/halls/{hall}/commands", json=body, headers=headers)
 
 
+def ticks(hub: Hub) -> float:
+    """The deadlines this hub claimed and ticked."""
+    for line in httpx.get(hub.url + "/metrics", timeout=5).text.splitlines():
+        if line.startswith("hall_ticks_total "):
+            return float(line.split()[1])
+    return 0.0
+
+
 def log(redis_url: str, hall: str, after: str = "-") -> list[dict[str, str]]:
     """The hall's log (after id `after`) as the stream holds it."""
     client = redis.Redis.from_url(redis_url, decode_responses=True)
@@ -95,10 +103,12 @@ def test_the_time_rules_of_unwatched_halls_fire_once_across_two_hubs(
     two: tuple[Hub, Hub], redis_url: str, city: list[str]
 ) -> None:
     a, b = two
-    # every hall began its day once at start, watched or not (nobody watches any)
+    # every hall began its day once at start, watched or not (nobody watches any), and one
+    # hub did each: the deadline's claim went to one of them
     for hall in city:
         days = [e for e in log(redis_url, hall) if e["type"] == "day.started"]
         assert len(days) == 1, hall
+    assert ticks(a) + ticks(b) == HALLS
     hall = "h0042"
     assert (
         send(a, hall, type="presence.set", window=1, post="A", state="present").status_code == 200
