@@ -138,6 +138,9 @@ class Reloader:
             except Refusal as exc:
                 outcome = Outcome("refused", message=str(exc))
                 log.error("reload refused, nothing changed: %s", exc)
+            except Exception:  # a fault of the hub: said in full, and the hub serves on
+                log.exception("reload failed")
+                outcome = Outcome("refused", message="the hub failed to apply them (its log)")
             self.last = outcome
             if number is not None:
                 self.generation = number
@@ -166,8 +169,12 @@ class Reloader:
             self.engine.recorded.discard(hall)
             self.engine.conflicts.discard(hall)
             self.live.reconfigured(fresh[hall])
-            if hall in endpoints and isinstance(self.notifier.endpoints, dict):
-                self.notifier.endpoints[hall] = endpoints[hall]
+            if hall in self.notifier.endpoints and isinstance(self.notifier.endpoints, dict):
+                self.notifier.endpoints[hall] = endpoints.get(hall, ())
+            elif hall in endpoints:
+                log.warning(
+                    "reload: hall %s's first [[notify]] channels start at the next restart", hall
+                )
         log.info("reload: new hall files for %s", ", ".join(changed))
         for hall in changed:
             try:
