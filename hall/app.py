@@ -4,9 +4,11 @@ archiver) in one task group."""
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from contextlib import asynccontextmanager
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -18,7 +20,8 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from hall.config import HallConfig, load_district, load_halls
-from hall.engine import Clock, Engine, InboxApplier, run_ticker, system_clock
+from hall.core import DomainError, State
+from hall.engine import Clock, Engine, InboxApplier, Ticker, system_clock
 from hall.kiosk import Renderer
 from hall.kiosk.director import SystemAlert
 from hall.limits import TokenBuckets
@@ -30,6 +33,7 @@ from hall.live.sockets import events_socket, view_socket
 from hall.notify import Backoff, Notifier, resolve
 from hall.records.archiver import Archiver
 from hall.records.databases import archive_for
+from hall.reloading import Reloader
 from hall.runtime import Runtime
 from hall.schedule import calendar_gap, hall_day
 from hall.settings import Settings
@@ -78,6 +82,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         hub = app.state.runtime = _runtime(settings, halls, clock)
+        hangup = _on_sighup(hub.reloader.request)
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(hub.live.run)
@@ -85,12 +90,14 @@ def create_app(
                 tg.start_soon(hub.notifier.run)
                 tg.start_soon(hub.archiver.run)
                 tg.start_soon(hub.revocations.run)
-                tg.start_soon(run_ticker, hub.engine, settings.ticker_interval)
+                tg.start_soon(hub.ticker.run)
+                tg.start_soon(hub.reloader.run)
                 for task in background:
                     tg.start_soon(task, hub)
                 yield
                 tg.cancel_scope.cancel()
         finally:
+            hangup()
             await hub.store.close()
             await hub.credentials.close()
             await hub.archive.close()
@@ -110,6 +117,21 @@ def create_app(
     )
 
 
+def _on_sighup(reload: Callable[[], None]) -> Callable[[], None]:
+    """SIGHUP reloads the hall files (`hall reload` reaches every hub; this, one process).
+    Returns what undoes it. Only where the loop may take signals (the main thread)."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGHUP, reload)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+        return lambda: None
+
+    def undo() -> None:
+        loop.remove_signal_handler(signal.SIGHUP)
+
+    return undo
+
+
 def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | None) -> Runtime:
     """The hub's parts, wired: the write path, the live edge that follows the log, the
     screens' channels, and what the HTTP edge keeps."""
@@ -121,7 +143,9 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
     )
     credentials = Credentials(settings.redis_url)
     engine = Engine(halls, store, clock or system_clock(settings.clock_offset))
-    live = Live(halls, store, engine.current, settings.redis_url)
+    live = Live(
+        halls, store, _configured(engine), settings.redis_url, linger=settings.follow_linger
+    )
     # A simulated clock (the demo's) says how fast it runs: the pages' clocks follow it.
     renderer = Renderer(clock_rate=float(getattr(clock, "speed", 1.0)))
     channels = Channels(renderer, engine.clock, lambda hall: _system_alerts(engine, hall))
@@ -145,6 +169,19 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
     archive = archive_for(settings.database_url, settings.data_dir)
     archiver = Archiver(archive, settings.redis_url, list(halls), settings.hub_name)
     rate, per = settings.command_rate
+    ticker = Ticker(
+        engine, settings.hub_name, interval=settings.ticker_interval, scan_every=settings.tick_scan
+    )
+    reloader = Reloader(
+        settings.config,
+        halls,
+        engine,
+        live,
+        channels,
+        notifier,
+        settings.redis_url,
+        settings.hub_name,
+    )
     return Runtime(
         settings=settings,
         halls=halls,
@@ -164,7 +201,23 @@ def _runtime(settings: Settings, halls: dict[str, HallConfig], clock: Clock | No
         version=hall_version(),
         overviews=overviews,
         district=load_district(settings.config, halls),
+        ticker=ticker,
+        reloader=reloader,
     )
+
+
+def _configured(engine: Engine) -> Callable[[str], Awaitable[tuple[State, str]]]:
+    """The live feeds' loader: a hall's state, its hall file put on record first if this hub
+    has not yet (a screen opened after a restart with a changed file shows the new posts)."""
+
+    async def load(hall: str) -> tuple[State, str]:
+        if hall not in engine.recorded and hall not in engine.lost:
+            # e.g. another file on record: the reload that follows sorts it out
+            with suppress(DomainError):
+                await engine.tick(hall)
+        return await engine.current(hall)
+
+    return load
 
 
 class HallApp(Starlette):

@@ -1,4 +1,4 @@
-"""`hall`: serve, pin, token, check, demo. Parse, build settings, run."""
+"""`hall`: serve, pin, token, reload, check, demo. Parse, build settings, run."""
 
 from __future__ import annotations
 
@@ -154,8 +154,13 @@ def serve(
             database_url=Secret(database_url) if database_url else None,
             public_url=os.environ.get("HALL_PUBLIC_URL") or f"http://{host}:{port}",
         )
+        names = (
+            ", ".join(halls)
+            if len(halls) <= 5
+            else f"{len(halls)} halls ({min(halls)} … {max(halls)})"
+        )
         click.echo(
-            f"hall: serving {', '.join(halls)} on http://{host}:{port} "
+            f"hall: serving {names} on http://{host}:{port} "
             f"(Redis {redact(url)}, records {records})"
         )
         serve_hub(settings, halls, host, port, log_level)
@@ -257,6 +262,37 @@ def revoke(ctx: click.Context, value: str) -> None:
     if not ended:
         raise click.ClickException("no such token (already revoked or expired?)")
     click.echo("revoked", err=True)
+
+
+@main.command()
+@config_option
+@redis_option
+@data_option
+@click.option(
+    "--wait",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="Seconds to wait for every hub's answer.",
+)
+def reload(config: Path | None, redis_url: str | None, data: Path, wait: float) -> None:
+    """Make every hub re-read its hall files: validated here first (the same checks as at
+    start-up, and no window or service in use removed), then applied by each hub, or
+    refused whole. Exits non-zero if the files or any hub refuse them."""
+    from hall.reloading import reload_hubs
+
+    halls = _halls(config)
+    try:
+        resolve_notify(halls, os.environ)
+    except NotifyConfigError as e:
+        raise click.ClickException(str(e)) from None
+    with redis_for(redis_url, data) as url:
+        try:
+            ok = asyncio.run(reload_hubs(url, halls, wait, click.echo))
+        except StoreError as e:
+            raise click.ClickException(f"Redis at {redact(url)}: {e}") from None
+    if not ok:
+        raise SystemExit(1)
 
 
 @main.command()

@@ -24,6 +24,14 @@ CONFLICTS = Counter(
 EVENTS = Counter("hall_events_appended", "Events appended by this hub", registry=REGISTRY)
 WS_CLIENTS = Gauge("hall_websocket_clients", "Open websockets", ["kind"], registry=REGISTRY)
 VIEW_CHANNELS = Gauge("hall_view_channels", "Live views rendered by this hub", registry=REGISTRY)
+TAILED_HALLS = Gauge(
+    "hall_tailed_halls",
+    "Halls whose log this hub follows: held by a socket, or lingering after the last left",
+    registry=REGISTRY,
+)
+TICKS = Counter(
+    "hall_ticks", "Deadlines this hub claimed and ticked (time rules)", registry=REGISTRY
+)
 FANOUT_LAG = Histogram(
     "hall_fanout_lag_seconds",
     "From an event's append (its stream id) to this hub queueing it for its sockets",

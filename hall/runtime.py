@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from hall.config import District, HallConfig
-from hall.engine import Engine
+from hall.engine import Engine, Ticker
 from hall.kiosk import Renderer
 from hall.limits import TokenBuckets
 from hall.live.channels import Channels
@@ -20,6 +20,7 @@ from hall.live.revocations import Revocations
 from hall.notify import Notifier
 from hall.records.archive import Archive
 from hall.records.archiver import Archiver
+from hall.reloading import Reloader
 from hall.settings import Settings
 from hall.store.credentials import Credentials, TicketKeys
 from hall.store.reader import InboxConsumer
@@ -45,6 +46,8 @@ class Runtime:
     ticket_keys: TicketKeys
     version: str
     overviews: Overviews  # the district's overview pages, live
+    ticker: Ticker  # the time rules of every hall
+    reloader: Reloader  # `hall reload`, SIGHUP
     district: District | None = None  # the district file beside the hall files, if any
     monotonic: Callable[[], float] = field(default=time.monotonic)
 

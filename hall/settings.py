@@ -47,6 +47,10 @@ class Settings:
     # Redis Cluster, 0 on one Redis), and how long to wait for them (docs/operations.md).
     replica_ack: int | None = None
     replica_ack_ms: int = 500
+    # Seconds a hall's feed (and the tail's read of its log) outlives its last socket.
+    follow_linger: float = 30.0
+    # Seconds between two reads of every hall's deadline by the ticker (hall.engine.ticker).
+    tick_scan: float = 5.0
 
     @classmethod
     def from_env(cls, **given: object) -> Settings:
@@ -65,6 +69,8 @@ class Settings:
             "notify_claim_idle": float(os.environ.get("HALL_NOTIFY_CLAIM_IDLE", "60")),
             "replica_ack": _int_or_none(os.environ.get("HALL_REPLICA_ACK")),
             "replica_ack_ms": int(os.environ.get("HALL_REPLICA_ACK_MS", "500")),
+            "follow_linger": float(os.environ.get("HALL_FOLLOW_LINGER", "30")),
+            "tick_scan": float(os.environ.get("HALL_TICK_SCAN", "5")),
         }
         values.update(given)
         # None: not set, so the field's default holds (e.g. `public_url` for the demo)

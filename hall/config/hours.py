@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from datetime import date, datetime, time, timedelta
@@ -83,6 +84,7 @@ def _session(value: object, field: str) -> Session:
     return session
 
 
+@functools.lru_cache(maxsize=256)  # a city's halls share a few sets of hours: checked once each
 def _check_year_covered(seasons: tuple[Season, ...], *, has_fallback: bool) -> None:
     ranged = [s for s in seasons if s.start is not None]
     day = date(_LEAP_YEAR, 1, 1)

@@ -4,10 +4,14 @@ fields; [hours] is checked in `hall.config.hours`, staff, services and windows i
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
 
 from hall.config.fields import (
     Table,
@@ -47,18 +51,21 @@ def default_hall_path() -> Path:
 DISTRICT_FILE = "district.toml"
 
 
-def load_halls(path: Path) -> dict[str, HallConfig]:
+def load_halls(path: Path, known: Mapping[str, HallConfig] | None = None) -> dict[str, HallConfig]:
     """One hall file, or every *.toml directly in a folder (but the district file), keyed
-    by hall id."""
+    by hall id. A file whose bytes are those of a hall in `known` (same file, same version)
+    is not parsed again."""
     if path.is_dir():
         files = sorted(f for f in path.glob("*.toml") if f.name != DISTRICT_FILE)
         if not files:
             raise ConfigError(str(path), "", "the folder holds no *.toml hall files")
     else:
         files = [path]
+    unchanged = {(h.source, h.version): h for h in (known or {}).values()}
     halls: dict[str, HallConfig] = {}
     for file in files:
-        hall = load_hall(file)
+        data = _read(file)
+        hall = unchanged.get((str(file), _version(data))) or _parse(file, data)
         if hall.id in halls:
             other = halls[hall.id].source
             raise ConfigError(str(file), "id", f"duplicate hall id {hall.id!r} (also in {other})")
@@ -67,22 +74,37 @@ def load_halls(path: Path) -> dict[str, HallConfig]:
 
 
 def load_hall(path: Path) -> HallConfig:
-    source = str(path)
-    data = read_toml(path)
+    return _parse(path, _read(path))
+
+
+def _read(path: Path) -> bytes:
     try:
-        return _hall(data, source)
+        return path.read_bytes()
+    except OSError as e:
+        raise ConfigError(str(path), "", f"cannot read the file: {e.strerror or e}") from None
+
+
+def _version(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _parse(path: Path, raw: bytes) -> HallConfig:
+    source = str(path)
+    data = _toml(source, raw)
+    try:
+        return msgspec.structs.replace(_hall(data, source), version=_version(raw))
     except _Invalid as e:
         raise ConfigError(source, e.field, e.problem) from None
 
 
 def read_toml(path: Path) -> Table:
     """A TOML file's tables, or ConfigError naming the file and what is wrong with it."""
-    source = str(path)
+    return _toml(str(path), _read(path))
+
+
+def _toml(source: str, raw: bytes) -> Table:
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except OSError as e:
-        raise ConfigError(source, "", f"cannot read the file: {e.strerror or e}") from None
+        return tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(source, "", f"invalid TOML: {e}") from None
     except UnicodeDecodeError:  # e.g. saved as GB18030 by an editor on Windows

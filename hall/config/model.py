@@ -124,6 +124,7 @@ class HallConfig(msgspec.Struct, frozen=True):
     public_detail: bool = False  # away reasons and minutes on public screens
     name_en: str = ""
     notify: tuple[NotifyChannel, ...] = ()
+    version: str = ""  # SHA-256 (hex) of the file's bytes: `hall.configured {version}`
 
     def label(self, lang: str) -> str:
         return self.name_en if lang == "en" and self.name_en else self.name

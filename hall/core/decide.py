@@ -17,6 +17,7 @@ from hall.core import alerts
 from hall.core import commands as cmds
 from hall.core import events as ev
 from hall.core.access import check
+from hall.core.configure import configure as configured
 from hall.core.errors import Forbidden
 from hall.core.evolve import evolve
 from hall.core.model import Actor, State
@@ -64,16 +65,32 @@ def advance(hall: HallConfig, state: State, now: datetime) -> tuple[State, list[
 
 
 def execute(
-    hall: HallConfig, state: State, command: cmds.Command | cmds.Tick, actor: Actor, now: datetime
+    hall: HallConfig,
+    state: State,
+    command: cmds.Command | cmds.Tick,
+    actor: Actor,
+    now: datetime,
+    *,
+    configure: bool = True,
 ) -> tuple[State, list[ev.Event]]:
-    """decide and evolve in one pass: the new state and the events that lead to it."""
+    """decide and evolve in one pass: the new state and the events that lead to it.
+    `configure`: once time has caught up, put the hall file's version on record
+    (`hall.configured`) if the state's is another (the engine asks for it once per hall
+    after loading its files)."""
     now = now.astimezone(hall.tz)
     if isinstance(command, cmds.Tick):
         if actor.kind != "system":
             raise Forbidden("only the system's clock ticks")
-        return advance(hall, state, now)
-    check(hall, command, actor)
+    else:
+        check(hall, command, actor)
     state, out = advance(hall, state, now)
+    if configure and (handover := configured(hall, state, now)):
+        state = _apply(state, handover, out)
+        if isinstance(command, cmds.Tick):  # e.g. the B-post told of a post handed over
+            state, later = advance(hall, state, now)
+            out.extend(later)
+    if isinstance(command, cmds.Tick):
+        return state, out
     made = _HANDLERS[type(command)](hall, state, command, actor, now)
     if not made:
         return state, out

@@ -239,6 +239,23 @@ class HallClosed(Event, frozen=True, tag="hall.closed"):
     """A session ends (before its windows' `window.extended` / `window.closed`)."""
 
 
+class Posts(msgspec.Struct, frozen=True):
+    """A window and who holds its posts, as a hall file puts them."""
+
+    number: int
+    a: str
+    b: str
+
+
+class HallConfigured(Event, frozen=True, tag="hall.configured"):
+    """A version of the hall file is in force from here on (a hub started or reloaded with
+    it): `version` is the SHA-256 of the file's bytes; `windows` its windows and posts, in
+    its order (a window not listed is gone; a post whose person changed is handed over)."""
+
+    version: str
+    windows: tuple[Posts, ...]
+
+
 class DayStarted(Event, frozen=True, tag="day.started"):
     """Midnight in the hall's time zone: every post off, numbering restarts, tickets left
     from the day before are dropped (listed in `expired`)."""
@@ -277,6 +294,7 @@ AnyEvent = (
     | AppealDecided
     | HallOpened
     | HallClosed
+    | HallConfigured
     | DayStarted
 )
 EVENT_TYPES: tuple[str, ...] = tuple(e.__struct_config__.tag for e in AnyEvent.__args__)

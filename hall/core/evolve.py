@@ -34,6 +34,7 @@ def initial_state(hall: HallConfig) -> State:
         windows=tuple(
             WindowState(number=w.number, a=Post(staff=w.a), b=Post(staff=w.b)) for w in hall.windows
         ),
+        config=hall.version,
     )
 
 
@@ -198,10 +199,6 @@ def _appeal_decided(state: State, e: ev.AppealDecided) -> State:
     return replace(state, records=records)
 
 
-def _unchanged(state: State, e: Any) -> State:
-    return state
-
-
 def _leave_registered(state: State, e: ev.LeaveRegistered) -> State:
     serial = max(state.serial, int(e.leave[1:])) if e.leave[1:].isdigit() else state.serial
     if e.until <= e.at:  # over already: on the record, nothing left to apply
@@ -345,7 +342,26 @@ def _day_started(state: State, e: ev.DayStarted) -> State:
         records=tuple(r for r in state.records if (e.date - r.day).days <= APPEAL_DAYS),
         record_serial=state.record_serial,
         appeal_serial=state.appeal_serial,
+        config=state.config,
     )
+
+
+def _configured(state: State, e: ev.HallConfigured) -> State:
+    """The hall file's windows and posts (`hall.core.configure` says why so): a new post is
+    off, a new A-post not expected (never late); the cover rule starts afresh if open."""
+    held = {w.number: w for w in state.windows}
+    windows = []
+    for p in e.windows:
+        w = after = held.get(p.number) or WindowState(number=p.number, a=Post(p.a), b=Post(p.b))
+        if p.b != w.b.staff:
+            after = replace(after, b=Post(p.b, "off", e.at))
+        if p.a != w.a.staff:
+            a = Post(p.a, "off", e.at)
+            after = replace(after, a=a, arrived=False, expected=None, absence=None)
+        handed = after.a is not w.a or (after.b is not w.b and not after.attended)
+        after = _spell(after, e.at) if handed and w.phase != "closed" else after
+        windows.append(_book(w, after, e.at))
+    return replace(state, windows=tuple(windows), config=e.version)
 
 
 _HANDLERS: dict[type[ev.Event], Callable[[State, Any], State]] = {
@@ -379,4 +395,5 @@ _HANDLERS: dict[type[ev.Event], Callable[[State, Any], State]] = {
     ev.HallOpened: _hall_opened,
     ev.HallClosed: _hall_closed,
     ev.DayStarted: _day_started,
+    ev.HallConfigured: _configured,
 }

@@ -178,6 +178,7 @@ class State(msgspec.Struct, frozen=True, omit_defaults=True):
     records: tuple[Record, ...] = ()  # appealable records of the last APPEAL_DAYS days
     record_serial: int = 0  # the last record number handed out (never restarts)
     appeal_serial: int = 0  # the last appeal number handed out (never restarts)
+    config: str = ""  # the hall file version in force: the last `hall.configured`
 
     def window(self, number: int) -> WindowState | None:
         for w in self.windows:

@@ -54,7 +54,8 @@ def public_state(
     staffed = open_ = 0
     for wcfg in hall.windows:
         w = state.window(wcfg.number)
-        assert w is not None
+        if w is None:  # a window of a new hall file, a moment before `hall.configured` adds it
+            continue
         status = window_status(w)
         serves = serving_status(w)
         staffed += status != "closed" and serves in ("staffed", "covered")

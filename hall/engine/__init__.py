@@ -3,17 +3,27 @@ on the hall's state and appended with a compare-and-set. Imports nothing of the 
 or the web: both sit on top."""
 
 from hall.engine.applier import InboxApplier
-from hall.engine.engine import Busy, Clock, Engine, LogLost, Outcome, fingerprint, system_clock
-from hall.engine.ticker import run_ticker
+from hall.engine.engine import (
+    Busy,
+    Clock,
+    ConfigChanged,
+    Engine,
+    LogLost,
+    Outcome,
+    fingerprint,
+    system_clock,
+)
+from hall.engine.ticker import Ticker
 
 __all__ = [
     "Busy",
     "Clock",
+    "ConfigChanged",
     "Engine",
     "InboxApplier",
     "LogLost",
     "Outcome",
+    "Ticker",
     "fingerprint",
-    "run_ticker",
     "system_clock",
 ]

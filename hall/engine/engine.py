@@ -68,6 +68,13 @@ class Busy(DomainError):
     status = 503
 
 
+class ConfigChanged(DomainError):
+    """503: another hub put another version of the hall file on record since this hub loaded
+    its own; this hub re-reads its files first (a moment), then the command goes through."""
+
+    status = 503
+
+
 @dataclass(frozen=True)
 class Outcome:
     body: bytes  # {"events": [...]}: byte for byte the same on an idempotent repeat
@@ -92,6 +99,15 @@ class Engine:
         # The newest version each hall was at when this hub answered a command that wrote
         # (with replica acknowledgement: a version a replica holds).
         self._answered: dict[str, str] = {}
+        # The halls whose hall file this hub has put on record (`hall.configured`) or found
+        # on record since it loaded it; the first write to any other records it first.
+        self.recorded: set[str] = set()
+        # Halls whose log holds another file than this hub's even after it re-read its own:
+        # the hubs' files differ (said on /healthz); this hub writes on without recording.
+        self.conflicts: set[str] = set()
+        self.on_stale: list[Callable[[str], None]] = []  # another file on record: re-read
+        # After each append: (hall, its next deadline in epoch ms or None), for the ticker.
+        self.on_appended: list[Callable[[str, int | None], None]] = []
 
     async def current(self, hall: str) -> tuple[State, str]:
         """The hall's state as Redis holds it, for readers: when it has not changed since
@@ -127,9 +143,10 @@ class Engine:
             cached = None
         if cached is not None and ids.key(version) < ids.key(cached[0]):
             return cached[1], cached[0]  # this hub appended while we read: ours is newer
-        state = (
-            initial_state(self.halls[hall]) if snapshot is None else _state_decoder.decode(snapshot)
-        )
+        if snapshot is None:  # never written: its first write puts the file on record
+            state = msgspec.structs.replace(initial_state(self.halls[hall]), config="")
+        else:
+            state = _state_decoder.decode(snapshot)
         self._remember(hall, version, state)
         return state, version
 
@@ -199,8 +216,22 @@ class Engine:
                 state, version = await self._load(hall, self._cache.get(hall))
             else:
                 version, state = cached
+            record = hall not in self.recorded
+            if not record and state.config != cfg.version and hall not in self.conflicts:
+                if not fresh:  # decided on our own last write: see what Redis holds first
+                    cached = None
+                    continue
+                for stale in self.on_stale:
+                    stale(hall)
+                raise ConfigChanged(
+                    "config_changed",
+                    f"hall {hall} has another hall file in force since this hub loaded its "
+                    "own; it is reading its files again: try again in a moment",
+                )
             try:
-                new_state, events = execute(cfg, state, command, actor, self.clock())
+                new_state, events = execute(
+                    cfg, state, command, actor, self.clock(), configure=record
+                )
             except DomainError:
                 if not fresh:
                     cached = None
@@ -214,15 +245,17 @@ class Engine:
                 if not fresh:
                     cached = None
                     continue
+                self.recorded.add(hall)  # on record already (execute found nothing to do)
                 return Outcome(b'{"events":[]}', 0)
             deadline = next_deadline(cfg, new_state)
+            next_ms = int(deadline.timestamp() * 1000) if deadline else None
             try:
                 result = await self.store.append(
                     hall,
                     version,
                     [(event_type(e), encode_event(e)) for e in events],
                     _encoder.encode(new_state),
-                    int(deadline.timestamp() * 1000) if deadline else None,
+                    next_ms,
                     idem,
                 )
             except Conflict:
@@ -240,12 +273,22 @@ class Engine:
                 self._answered[hall] = max(
                     result.version, self._answered.get(hall, result.version), key=ids.key
                 )
+            self.recorded.add(hall)
+            for appended in self.on_appended:
+                appended(hall, next_ms)
             metrics.EVENTS.inc(len(result.events))
             return Outcome(result.body, len(result.events))
         raise Busy("busy", f"hall {hall} is changing too fast; try again")
 
     async def tick(self, hall: str) -> int:
         return (await self.submit(hall, Tick(), SYSTEM)).appended
+
+    async def configure(self, hall: str) -> int:
+        """Put this hub's hall file for `hall` on record now (after a reload), unless it is:
+        once across hubs, by the compare-and-set."""
+        self.recorded.discard(hall)
+        self.conflicts.discard(hall)
+        return await self.tick(hall)
 
 
 def _repeat(command: Command | Tick, idem: Idem, first: tuple[str, bytes]) -> Outcome:

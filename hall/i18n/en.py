@@ -785,4 +785,6 @@ STRINGS: Final[dict[str, str]] = {
         "The records database is not answering; try again shortly (docs/operations.md)"
     ),
     "date.day": "{day} {month_name} {year}",
+    # --- follow ---
+    "event.hall.configured": "A new hall file is in force (version {version})",
 }

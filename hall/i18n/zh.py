@@ -742,4 +742,6 @@ STRINGS: Final[dict[str, str]] = {
     "records.error.seen": "seen 应为事件编号，例如 1767225600000-0",
     "records.error.records": "记录数据库暂时无法访问，请稍后再试（见 docs/operations.md）",
     "date.day": "{year}年{month}月{day}日",
+    # --- follow ---
+    "event.hall.configured": "大厅配置文件已更新生效（版本 {version}）",
 }

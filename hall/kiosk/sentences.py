@@ -201,6 +201,7 @@ def _params(hall: HallConfig, event: Mapping[str, Any], labels: Labeller) -> dic
         "leave": event.get("leave", ""),
         "record": event.get("record", ""),
         "appeal": event.get("appeal", ""),
+        "version": str(event.get("version", ""))[:8],  # hall.configured: the file's SHA-256
         "outcome": labels("appeal.upheld" if event.get("upheld") else "appeal.voided")
         if "upheld" in event
         else "",

@@ -60,6 +60,12 @@ class HallFeed:
         self._public: dict[bool, tuple[str, dict[str, Any]]] = {}
         self._snapshot: tuple[str, str, bytes] | None = None
 
+    def reconfigure(self, hall: HallConfig) -> None:
+        """A new hall file: what was built from the old one (per version) is built again."""
+        self.hall = hall
+        self._public.clear()
+        self._snapshot = None
+
     def snapshot_frame(self, now: datetime) -> tuple[str, bytes]:
         """The events socket's first frame, as text and as a websocket frame; encoded once
         per version (reconnect storms)."""

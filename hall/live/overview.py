@@ -8,8 +8,8 @@ re-renders only the parts whose values changed (that hall's row and the totals),
 just those: an overview of 50 halls costs one small row, not 50 walls. The order of the
 rows is the page script's to keep (each row carries its place, `data-order`).
 
-An overview socket watches every hall it shows: it holds their feeds (`Live.feed`) while
-it is open, and `Overviews.watched()` names them."""
+An overview socket watches every hall it shows: it holds their feeds (`Live.hold`) while
+it is open (so the hub follows those halls), and `Overviews.watched()` names them."""
 
 from __future__ import annotations
 
@@ -231,7 +231,8 @@ async def _admit(ws: WebSocket, svc: OverviewHub) -> tuple[list[HallFeed], str, 
         raise Unauthorized("the overview needs a supervisor's login or the admin token")
     halls = scope(svc, principal)
     lang = normalize_lang(ws.query_params.get("lang") or ws.cookies.get(LANG_COOKIE) or "")
-    return await feeds_of(svc, halls), lang, heading(svc.district, halls, lang), principal
+    held = list(await asyncio.gather(*(svc.live.hold(h.id) for h in halls)))
+    return held, lang, heading(svc.district, halls, lang), principal  # released at the end
 
 
 def _follow_token(
@@ -284,4 +285,6 @@ async def overview_socket(ws: WebSocket) -> None:
     finally:
         forget()
         svc.overviews.leave(channel, outbox)
+        for feed in feeds:
+            svc.live.release(feed.hall.id)
         metrics.WS_CLIENTS.labels("overview").dec()

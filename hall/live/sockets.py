@@ -216,6 +216,7 @@ async def events_socket(ws: WebSocket) -> None:
     finally:
         forget()
         feed.subscribers.discard(outbox)
+        svc.live.release(feed.hall.id)
         metrics.WS_CLIENTS.labels("events").dec()
 
 
@@ -252,6 +253,7 @@ async def view_socket(ws: WebSocket) -> None:
     finally:
         forget()
         svc.channels.leave(channel, outbox)
+        svc.live.release(feed.hall.id)
         metrics.WS_CLIENTS.labels("view").dec()
 
 
@@ -295,7 +297,7 @@ async def _admit_view(
             raise Unauthorized("this screen needs a login or a device token")
         raise Forbidden("this screen is not yours")
     lang = normalize_lang(ws.query_params.get("lang") or ws.cookies.get(LANG_COOKIE) or "")
-    return await svc.live.feed(hall), view, lang, principal
+    return await svc.live.hold(hall), view, lang, principal  # released when the socket ends
 
 
 async def _admit(ws: WebSocket, svc: SocketHub) -> tuple[HallFeed, str | None, Principal]:
@@ -309,7 +311,7 @@ async def _admit(ws: WebSocket, svc: SocketHub) -> tuple[HallFeed, str | None, P
     check_log_reader(principal.actor)
     after = parse_after(ws.query_params.get("after"))
     await check_after_in_log(svc.store, hall, after)
-    return await svc.live.feed(hall), after, principal
+    return await svc.live.hold(hall), after, principal  # released when the socket ends
 
 
 async def _catch_up(

@@ -61,6 +61,13 @@ NO_VERSION = "0-0"
 # hall:{H}:next -- string, the hall's next deadline in epoch milliseconds; absent = none.
 # Set or deleted by the append script. No TTL.
 
+# hall:{H}:tick:<deadline ms> -- string, the hub name that ticks the hall for that deadline,
+# taken with SET NX PX TICK_CLAIM_MS by every hub that sees it due: one hub does the work
+# (the compare-and-set would make any number safe, but each loser pays a conflict and a
+# snapshot read: at 08:00 every hall of a city opens at once). The claimant dying leaves the
+# deadline to the others once the claim expires. One per deadline; they expire by themselves.
+TICK_CLAIM_MS = 5_000
+
 # hall:{H}:idem:<client id> -- string `<fingerprint>\n<response body>`: the first result of
 # a command that carried a client id. Written by the append script.
 IDEM_TTL_SECONDS = 24 * 3600
@@ -100,6 +107,23 @@ LOGIN_FAIL_WINDOW_SECONDS = 60
 LOGIN_STAFF_CHECKS = 5
 LOGIN_CLIENT_STAFF_CHECKS = 3
 LOGIN_CLIENT_CHECKS = 10
+
+# `hall reload` (DESIGN 4, CLI): every hub re-reads its hall files. None of these is a hall's
+# key (no hash tag): on Redis Cluster each lives on one shard, and a pub/sub message reaches
+# every node's subscribers.
+# hall:reload -- pub/sub channel: the generation just bumped (its text), sent by `hall reload`.
+# hall:reload-generation -- string, a counter INCRed by each `hall reload`: a hub that was cut
+#   off from Redis when the message went compares it on reconnecting and reloads if it moved.
+# hall:reload:<generation> -- hash, hub name -> what that hub made of it (JSON: `outcome`
+#   applied | unchanged | refused, `halls` changed, `message`), read by `hall reload`.
+RELOAD_CHANNEL = "hall:reload"
+RELOAD_GENERATION = "hall:reload-generation"
+RELOAD_RESULTS_TTL_SECONDS = 24 * 3600
+
+
+def reload_results(generation: int) -> str:
+    return f"{PREFIX}:reload:{generation}"
+
 
 # hall:revoked -- pub/sub channel: the SHA-256 (hex) of each token revoked, so that every hub
 # closes that token's websockets at once. Not a hall's key (no hash tag): Redis Cluster
@@ -174,6 +198,10 @@ def archiver(hall: str) -> str:
 
 def next_deadline(hall: str) -> str:
     return f"{_base(hall)}:next"
+
+
+def tick_claim(hall: str, deadline_ms: int) -> str:
+    return f"{_base(hall)}:tick:{deadline_ms}"
 
 
 def idem(hall: str, client_id: str) -> str:

@@ -246,6 +246,38 @@ class Store:
             if value is not None and int(value) <= now_ms
         ]
 
+    async def next_deadlines(self, halls: Sequence[str], batch: int = 500) -> list[int | None]:
+        """Each hall's next deadline (epoch ms; None when it has none: never written), read
+        in pipelines of `batch` (per hall keys: fine on a cluster)."""
+        out: list[int | None] = []
+        for first in range(0, len(halls), batch):
+            with translated():
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for hall in halls[first : first + batch]:
+                        pipe.get(keys.next_deadline(hall))
+                    values = await pipe.execute()
+            out += [None if value is None else int(value) for value in values]
+        return out
+
+    async def claim_deadlines(
+        self, claims: Sequence[tuple[str, int]], owner: str, ttl_ms: int = keys.TICK_CLAIM_MS
+    ) -> list[bool]:
+        """For each (hall, deadline ms), whether `owner` holds the claim to tick it
+        (`keys.tick_claim`), taken now or before: one hub per deadline does the work."""
+        if not claims:
+            return []
+        with translated():
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for hall, deadline_ms in claims:
+                    key = keys.tick_claim(hall, deadline_ms)
+                    pipe.set(key, owner, nx=True, px=ttl_ms)
+                    pipe.get(key)
+                replies = await pipe.execute()
+        return [
+            bool(taken) or (holder is not None and text(holder) == owner)
+            for taken, holder in zip(replies[::2], replies[1::2], strict=True)
+        ]
+
     # -- inbox -----------------------------------------------------------------------------
 
     async def ensure_group(self, hall: str) -> None:

@@ -69,6 +69,12 @@ async def healthz(request: Request) -> Response:
     }
     if gaps:
         body["calendar"] = gaps
+    # What this hub follows: the halls it serves, and those whose log it reads for screens.
+    body["halls"] = {"configured": len(hub.halls), "tailed": len(hub.live.feeds)}
+    if hub.reloader.last is not None:
+        body["reload"] = hub.reloader.last.json()
+    if hub.engine.conflicts:
+        body["config_conflicts"] = sorted(hub.engine.conflicts)
     return JSONResponse(body, status_code=200 if ok else 503)
 
 

@@ -40,6 +40,7 @@ def test_health_halls_state_openapi(hub: Hub) -> None:
     # (the test hall ignores the national calendar: no warning of its data ending)
     health = httpx.get(hub.url + "/healthz").json()
     assert set(health.pop("archive")) == {"database", "lag_seconds"}  # test_archiver.py
+    assert health.pop("halls") == {"configured": 1, "tailed": 0}  # test_follow.py
     assert health == {"status": "ok", "redis": "up", "reader": "up"}
     halls = httpx.get(hub.url + "/api/halls").json()
     assert halls == {"halls": [{"id": "t", "name": "测试大厅", "timezone": "Asia/Shanghai"}]}

@@ -133,6 +133,17 @@ role = "director"
 {notify}"""
 
 
+def write_halls(folder: Path, n: int, **options: object) -> list[str]:
+    """`n` test halls (`hall_toml(**options)`, ids h0000, h0001, …) as files in `folder`, as
+    `--config FOLDER` serves them; returns their ids."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = [f"h{i:04d}" for i in range(n)]
+    for hall in ids:
+        text = hall_toml(hall_id=hall, **options)  # type: ignore[arg-type]
+        (folder / f"{hall}.toml").write_text(text, encoding="utf-8")
+    return ids
+
+
 def make_hall(**options: object) -> HallConfig:
     """The test hall for the pure core: id `test`, Monday to Friday 08:00-12:00 and
     14:30-17:30, 2026-12-25 closed, staff named A1, B1, … and BOSS (see `hall_toml` for

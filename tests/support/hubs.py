@@ -146,3 +146,8 @@ def device_token(hub: Hub, role: str, *extra: str) -> str:
 def set_pin(hub: Hub, staff: str, pin: str) -> subprocess.CompletedProcess[str]:
     """`hall pin STAFF` for the test hall, the PIN on stdin."""
     return _cli(hub, "pin", staff, "--hall", "t", stdin=pin + "\n")
+
+
+def reload_halls(hub: Hub, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`hall reload` with the hub's hall files: every hub of its Redis re-reads them."""
+    return _cli(hub, "reload", *extra)
