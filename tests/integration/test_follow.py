@@ -129,3 +129,20 @@ def test_the_time_rules_of_unwatched_halls_fire_once_across_two_hubs(
     assert kinds.count("cover.needed") == 1
     assert kinds.count("cover.requested") == 1 and kinds.count("cover.escalated") == 1
     assert halls(a)["tailed"] == halls(b)["tailed"] == 0
+
+
+def test_an_open_overview_keeps_its_halls_followed_past_the_linger(
+    two: tuple[Hub, Hub],
+) -> None:
+    a, b = two
+    with connect(f"{a.ws}/ws/overview?token={ADMIN}", open_timeout=10) as ws:
+        ws.recv(timeout=10)  # the whole overview
+        assert halls(a)["tailed"] == HALLS
+        # Nothing is to happen here: the only way to see that the linger (1 s) passed
+        # without the hub letting go is to let it pass.
+        time.sleep(2.5)
+        assert halls(a)["tailed"] == HALLS
+        # and a command on the other hub still reaches the overview's row
+        assert send(b, "h0042", type="ticket.issue", service="A").status_code == 200
+        wait_for(lambda: "h0042" in str(ws.recv(timeout=5)), 10, "h0042's row")
+    wait_for(lambda: halls(a)["tailed"] == 0, 10, "no hall followed once the overview left")
