@@ -28,7 +28,6 @@ Many halls (a hub following 2,000 of them, `bench/scale.py`):
   then the sweep's; the rest wait for the next round (at once, without waiting for a bell).
   One pipeline of 2,000 reads took seconds on a busy hub: past the reader's deadline, so it
   reconnected and read all 2,000 again, and again, while rung halls waited behind them;
-- the sweep skips a hall read in the last `sweep_s` (its read covered any lost ring);
 - a pipeline is not cancelled midway (shielded; its node's socket timeout still bounds it).
   The tail cancels its read whenever its halls change; a cancel that reached redis-py's
   per-node tasks (asyncio.gather) could come out of the tail's cancel scope as a bare
@@ -74,7 +73,6 @@ class ShardedCluster(RedisCluster):
         self._channels: set[str] = set()
         self._rung: set[str] = set()  # keys whose bell rang and that were not read since
         self._asked: dict[str, str] = {}  # key -> the id it was last read after
-        self._read_at: dict[str, float] = {}  # key -> when it was last read (monotonic)
         self._sweeping: list[str] = []  # keys the current sweep has still to read
         self._next_sweep = 0.0
 
@@ -138,12 +136,11 @@ class ShardedCluster(RedisCluster):
     def _due(self, wanted: dict[str, str], group: bool) -> list[str]:
         """The keys to read now, at most `pipeline_keys`: those rung, then those new or
         asked from another id than last time (a plain XREAD's caller moves its ids on),
-        then the sweep's (every key not read for `sweep_s`)."""
+        then the sweep's (every key, spread over as many rounds as it takes)."""
         now = time.monotonic()
         if now >= self._next_sweep:
             self._next_sweep = now + self.sweep_s
-            stale = now - self.sweep_s
-            self._sweeping = [key for key in wanted if self._read_at.get(key, 0.0) <= stale]
+            self._sweeping = list(wanted)
         rung = [key for key in wanted if key in self._rung]
         moved = [
             key
@@ -183,13 +180,11 @@ class ShardedCluster(RedisCluster):
                             name, consumer, {key: wanted[key]}, count=count, noack=noack
                         )
                 replies = await pipe.execute()
-        now = time.monotonic()
         out: list[Any] = []
         for key, reply in zip(due, replies, strict=True):
             if track:
                 self._rung.discard(key)
                 self._asked[key] = wanted[key]
-                self._read_at[key] = now
             for stream, entries in reply or []:
                 if entries:
                     out.append([stream, entries])
