@@ -22,6 +22,19 @@ cluster's bus was cut); a device that XADDs to an inbox without ringing is read 
 `sweep_s`. A read of a hall that returned a full batch (`count` entries) rings again, so a
 backlog is read to its end without waiting for the next bell.
 
+Many halls (a hub following 2,000 of them, `bench/scale.py`):
+
+- a pipeline holds at most `PIPELINE_KEYS` reads, the rung halls first, then the new ones,
+  then the sweep's; the rest wait for the next round (at once, without waiting for a bell).
+  One pipeline of 2,000 reads took seconds on a busy hub: past the reader's deadline, so it
+  reconnected and read all 2,000 again, and again, while rung halls waited behind them;
+- a pipeline is not cancelled midway (shielded; its node's socket timeout still bounds it).
+  The tail cancels its read whenever its halls change; a cancel that reached redis-py's
+  per-node tasks (asyncio.gather) could come out of the tail's cancel scope as a bare
+  CancelledError, which ended the tail silently: the hub answered commands, and no screen
+  saw one again. A cancelled read now returns after its pipeline, at most `PIPELINE_KEYS`
+  reads later.
+
 The methods keep redis-py's signatures and reply shapes, so the readers (`reader`,
 `group`, the records archiver) run unchanged on either kind of Redis.
 """
@@ -33,12 +46,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 from redis.asyncio.cluster import RedisCluster
 from redis.typing import KeyT, StreamIdT
 
 from hall.store import keys
 
 SWEEP_SECONDS = 2.0
+PIPELINE_KEYS = 200
 
 
 def _text(value: object) -> str:
@@ -50,6 +65,7 @@ class ShardedCluster(RedisCluster):
     Not shared: one per reader, as the single Redis's blocking connection is."""
 
     sweep_s = SWEEP_SECONDS
+    pipeline_keys = PIPELINE_KEYS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,6 +73,7 @@ class ShardedCluster(RedisCluster):
         self._channels: set[str] = set()
         self._rung: set[str] = set()  # keys whose bell rang and that were not read since
         self._asked: dict[str, str] = {}  # key -> the id it was last read after
+        self._sweeping: list[str] = []  # keys the current sweep has still to read
         self._next_sweep = 0.0
 
     async def aclose(self, *args: Any, **kwargs: Any) -> None:
@@ -95,7 +112,11 @@ class ShardedCluster(RedisCluster):
     ) -> list[Any]:
         wanted = {_text(key): _text(after) for key, after in streams.items()}
         if block is None:  # no waiting: every key, now (e.g. a consumer's own pending)
-            return await self._read_keys(list(wanted), wanted, count, group, track=False)
+            every, out = list(wanted), []
+            for start in range(0, len(every), self.pipeline_keys):
+                chunk = every[start : start + self.pipeline_keys]
+                out += await self._read_keys(chunk, wanted, count, group, track=False)
+            return out
         await self._subscribe(wanted)
         deadline = time.monotonic() + block / 1000
         while True:
@@ -107,22 +128,33 @@ class ShardedCluster(RedisCluster):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
+            if due:  # more may be due (a pipeline holds a part): read on, after a checkpoint
+                await anyio.lowlevel.checkpoint()
+                continue
             await self._ring(min(remaining, max(0.0, self._next_sweep - time.monotonic())))
 
     def _due(self, wanted: dict[str, str], group: bool) -> list[str]:
-        """The keys to read now: all at a sweep; else those rung, and those new or asked
-        from another id than last time (a plain XREAD's caller moves its ids on)."""
+        """The keys to read now, at most `pipeline_keys`: those rung, then those new or
+        asked from another id than last time (a plain XREAD's caller moves its ids on),
+        then the sweep's (every key, spread over as many rounds as it takes)."""
         now = time.monotonic()
         if now >= self._next_sweep:
             self._next_sweep = now + self.sweep_s
-            return list(wanted)
-        return [
+            self._sweeping = list(wanted)
+        rung = [key for key in wanted if key in self._rung]
+        moved = [
             key
             for key, after in wanted.items()
-            if key in self._rung
-            or (not group and self._asked.get(key) != after)
-            or key not in self._asked
+            if key not in self._rung
+            and ((not group and self._asked.get(key) != after) or key not in self._asked)
         ]
+        due = dict.fromkeys([*rung, *moved][: self.pipeline_keys])
+        self._sweeping = [key for key in self._sweeping if key in wanted and key not in due]
+        room = self.pipeline_keys - len(due)
+        if room > 0:
+            due.update(dict.fromkeys(self._sweeping[:room]))
+            del self._sweeping[:room]
+        return list(due)
 
     async def _read_keys(
         self,
@@ -135,14 +167,19 @@ class ShardedCluster(RedisCluster):
     ) -> list[Any]:
         """One pipeline of single-key reads (redis-py sends each node its share at once).
         `track`: a waiting read's, which consumes the keys' rings."""
-        async with self.pipeline(transaction=False) as pipe:
-            for key in due:
-                if group is None:
-                    pipe.xread({key: wanted[key]}, count=count)
-                else:
-                    name, consumer, noack = group
-                    pipe.xreadgroup(name, consumer, {key: wanted[key]}, count=count, noack=noack)
-            replies = await pipe.execute()
+        # Shielded: a cancel reaching redis-py's per-node tasks could escape as a bare
+        # CancelledError that no cancel scope claims (see the module's docstring).
+        with anyio.CancelScope(shield=True):
+            async with self.pipeline(transaction=False) as pipe:
+                for key in due:
+                    if group is None:
+                        pipe.xread({key: wanted[key]}, count=count)
+                    else:
+                        name, consumer, noack = group
+                        pipe.xreadgroup(
+                            name, consumer, {key: wanted[key]}, count=count, noack=noack
+                        )
+                replies = await pipe.execute()
         out: list[Any] = []
         for key, reply in zip(due, replies, strict=True):
             if track:

@@ -272,3 +272,64 @@ async def test_a_master_without_any_replica_acknowledges_with_a_warning(
         assert result.events and "no replica attached" in caplog.text
     finally:
         await store.close()
+
+
+async def test_a_read_cancelled_by_new_halls_ends_its_pipeline_first(
+    redis_cluster: Cluster, url: str, background: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tail cancels its read whenever its halls change. A cancel that reached redis-py's
+    per-node tasks could escape as a bare CancelledError and end the tail (bench/scale.py: 0
+    messages to screens); the pipeline now runs to its end, on the same connection."""
+    monkeypatch.setattr(ShardedCluster, "sweep_s", SLOW_SWEEP)
+    hall, other = one_hall_per_master(redis_cluster)[:2]
+    seen: list[str] = []
+
+    async def collect(_: str, batch: list[tuple[str, bytes]]) -> None:
+        seen.extend(event_id for event_id, _ in batch)
+
+    tail = StreamTail(url, collect, block_ms=60_000)
+    tail.add(hall, "0-0")
+    background(tail.run)
+    await eventually(lambda: tail.healthy, 10)
+    await anyio.sleep(0.2)  # past the first sweep: the tail waits for a bell
+    master = redis_cluster.master_of(keys.events(hall))
+    with (
+        redis_cluster.client(master) as node,
+        redis_cluster.client(redis_cluster.master_of(keys.events(other))) as elsewhere,
+    ):
+        entry = node.xadd(keys.events(hall), {"data": "{}"}).decode()  # no bell yet
+        before = node.info("stats")["total_connections_received"]
+        node.execute_command("CLIENT", "PAUSE", 500, "ALL")
+        elsewhere.publish(keys.APPENDED_CHANNEL, hall)  # heard over the cluster's bus
+        await anyio.sleep(0.2)  # its read of `hall` waits on the paused master
+        tail.add(other, "0-0")  # cancels that read
+        await eventually(lambda: seen == [entry], 5, "the entry read")
+        after = node.info("stats")["total_connections_received"]
+    assert tail.healthy
+    assert after == before, "the read's connection was dropped: its pipeline was cancelled"
+
+
+async def test_a_tail_of_many_halls_added_one_by_one_delivers_every_event(
+    url: str, store: Store, background: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many halls in pipelines of a few reads each (as 2,000 in pipelines of 200), halls
+    added while others are appended to: every event arrives, once, in order."""
+    monkeypatch.setattr(ShardedCluster, "sweep_s", 0.5)
+    monkeypatch.setattr(ShardedCluster, "pipeline_keys", 16)
+    halls = [f"m{n:03d}" for n in range(120)]
+    seen: dict[str, list[str]] = {hall: [] for hall in halls}
+    expected: dict[str, list[str]] = {hall: [] for hall in halls}
+
+    async def collect(hall: str, batch: list[tuple[str, bytes]]) -> None:
+        seen[hall].extend(event_id for event_id, _ in batch)
+
+    tail = StreamTail(url, collect, block_ms=60_000)
+    background(tail.run)
+    for n, hall in enumerate(halls):
+        expected[hall] += await append(store, hall, [event(n)])
+        tail.add(hall, "0-0")
+        for earlier in halls[:n:7]:
+            expected[earlier] += await append(store, earlier, [event(n)])
+
+    await eventually(lambda: seen == expected, 20, "every event delivered, in order")
+    assert tail.healthy
