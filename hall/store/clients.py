@@ -117,16 +117,21 @@ def append_client(url: str, socket_timeout: float = COMMAND_SOCKET_TIMEOUT_SECON
     return _pooled(url, socket_timeout, Retry(NoBackoff(), 0))
 
 
-def blocking_client(url: str) -> Redis:
+def blocking_client(url: str, sweep_s: float | None = None) -> Redis:
+    """A reader's own connection. On a cluster, `sweep_s`: how often it reads every hall
+    whether or not its bell rang (`shards.ShardedCluster.sweep_s`)."""
     if cluster.is_cluster(url):
         # Short per-node reads (no BLOCK: see `shards`), so an ordinary socket timeout.
-        return cluster.build(
+        client = cluster.build(
             url,
             ShardedCluster,
             socket_timeout=COMMAND_SOCKET_TIMEOUT_SECONDS,
             socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
             retry=Retry(NoBackoff(), 0),
         )
+        if sweep_s is not None and isinstance(client, ShardedCluster):
+            client.sweep_s = sweep_s
+        return client
     return redis.asyncio.Redis.from_url(
         url,
         single_connection_client=True,

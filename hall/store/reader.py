@@ -34,6 +34,7 @@ from redis.typing import KeyT, StreamIdT
 from hall.store import inbox, keys
 from hall.store.clients import UNAVAILABLE, Redis, blocking_client, text
 from hall.store.errors import StoreUnavailable
+from hall.store.shards import LOG_SWEEP_SECONDS, SWEEP_SECONDS
 from hall.store.store import StoredEvent
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class Reconnecting:
     readers here, and the records archiver)."""
 
     name = "reader"
+    sweep_s = LOG_SWEEP_SECONDS  # on a cluster: every hall read this often, bell or not
 
     def __init__(self, url: str, *, block_ms: int, grace_s: float, backoff_cap_s: float) -> None:
         if block_ms < 1:
@@ -87,7 +89,7 @@ class Reconnecting:
         """Serve until cancelled."""
         try:
             while True:
-                client = blocking_client(self._url)
+                client = blocking_client(self._url, self.sweep_s)
                 try:
                     await self._session(client)
                 except _RETRYABLE as exc:
@@ -235,6 +237,7 @@ class InboxConsumer(Reconnecting):
     """
 
     name = "inbox consumer"
+    sweep_s = SWEEP_SECONDS  # a device's XADD without a ring: applied within this
 
     def __init__(
         self,

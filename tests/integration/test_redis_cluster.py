@@ -18,7 +18,7 @@ from hall.live.revocations import Revocations
 from hall.store import Idem, Store, keys
 from hall.store.credentials import Credentials
 from hall.store.errors import NotReplicated
-from hall.store.reader import InboxConsumer, StreamTail
+from hall.store.reader import InboxConsumer, Reconnecting, StreamTail
 from hall.store.shards import ShardedCluster
 from tests.support.cluster import Cluster, cluster, raw_client
 from tests.support.wait import eventually
@@ -26,6 +26,12 @@ from tests.support.wait import eventually
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(90)]
 
 SLOW_SWEEP = 120.0  # longer than any wait here: only a doorbell can wake the readers
+
+
+def sweep_every(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Every reader here reads all its halls every `seconds`, bell or not."""
+    for reader in (ShardedCluster, Reconnecting, InboxConsumer):
+        monkeypatch.setattr(reader, "sweep_s", seconds)
 
 
 def event(n: int) -> tuple[str, bytes]:
@@ -103,7 +109,7 @@ async def test_every_key_of_a_hall_is_on_one_slot(url: str) -> None:
 async def test_one_tail_follows_halls_on_every_master_woken_by_the_doorbell(
     redis_cluster: Cluster, store: Store, background: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ShardedCluster, "sweep_s", SLOW_SWEEP)
+    sweep_every(monkeypatch, SLOW_SWEEP)
     halls = one_hall_per_master(redis_cluster)
     seen: dict[str, list[str]] = {hall: [] for hall in halls}
 
@@ -128,7 +134,7 @@ async def test_one_tail_follows_halls_on_every_master_woken_by_the_doorbell(
 async def test_a_lost_ring_is_made_up_by_the_sweep(
     url: str, background: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ShardedCluster, "sweep_s", 0.3)
+    sweep_every(monkeypatch, 0.3)
     seen: list[str] = []
 
     async def collect(hall: str, batch: list[tuple[str, bytes]]) -> None:
@@ -150,7 +156,7 @@ async def test_a_lost_ring_is_made_up_by_the_sweep(
 async def test_a_backlog_past_one_batch_is_read_to_its_end_at_once(
     store: Store, background: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ShardedCluster, "sweep_s", SLOW_SWEEP)
+    sweep_every(monkeypatch, SLOW_SWEEP)
     seen: list[str] = []
 
     async def collect(hall: str, batch: list[tuple[str, bytes]]) -> None:
@@ -171,7 +177,7 @@ async def test_a_backlog_past_one_batch_is_read_to_its_end_at_once(
 async def test_the_inbox_rings_and_is_applied_at_once(
     store: Store, background: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ShardedCluster, "sweep_s", SLOW_SWEEP)
+    sweep_every(monkeypatch, SLOW_SWEEP)
     got: list[bytes] = []
 
     async def apply(hall: str, entry_id: str, fields: dict[str, bytes]) -> None:
@@ -280,7 +286,7 @@ async def test_a_read_cancelled_by_new_halls_ends_its_pipeline_first(
     """The tail cancels its read whenever its halls change. A cancel that reached redis-py's
     per-node tasks could escape as a bare CancelledError and end the tail (bench/scale.py: 0
     messages to screens); the pipeline now runs to its end, on the same connection."""
-    monkeypatch.setattr(ShardedCluster, "sweep_s", SLOW_SWEEP)
+    sweep_every(monkeypatch, SLOW_SWEEP)
     hall, other = one_hall_per_master(redis_cluster)[:2]
     seen: list[str] = []
 
@@ -314,7 +320,7 @@ async def test_a_tail_of_many_halls_added_one_by_one_delivers_every_event(
 ) -> None:
     """Many halls in pipelines of a few reads each (as 2,000 in pipelines of 200), halls
     added while others are appended to: every event arrives, once, in order."""
-    monkeypatch.setattr(ShardedCluster, "sweep_s", 0.5)
+    sweep_every(monkeypatch, 0.5)
     monkeypatch.setattr(ShardedCluster, "pipeline_keys", 16)
     halls = [f"m{n:03d}" for n in range(120)]
     seen: dict[str, list[str]] = {hall: [] for hall in halls}
