@@ -31,7 +31,8 @@ from hall.kiosk.records_common import (
 )
 from hall.kiosk.replay import date_line
 
-# The sheet's columns after the name, each a field of the report's rows (StaffTotals).
+# The sheet's columns after the name, each a field of the report's rows (StaffTotals), in
+# the order the page, the print and the exports (hall.web.exports) show them.
 COLUMNS = (
     "sessions_due",
     "late_arrivals",

@@ -17,6 +17,7 @@ import xlsxwriter
 
 from hall.config import HallConfig
 from hall.i18n import t
+from hall.kiosk.records_sheet import COLUMNS
 from hall.records.reports import Attendance, TicketReport
 from hall.records.rows import StaffTotals
 from hall.records.tickets import TicketRow
@@ -40,19 +41,7 @@ ATTENDANCE_COLUMNS: tuple[str, ...] = (
     "staff",
     "name",
     "number",
-    "sessions_due",
-    "late_arrivals",
-    "late_arrival_minutes",
-    "late_absences",
-    "late_absence_minutes",
-    "absences",
-    "absence_minutes",
-    "covers",
-    "cover_minutes",
-    "extended_minutes",
-    "leave_minutes",
-    "served",
-    "satisfaction",
+    *COLUMNS,
     "appealed",
     "voided",
 )
