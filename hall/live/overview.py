@@ -231,8 +231,19 @@ async def _admit(ws: WebSocket, svc: OverviewHub) -> tuple[list[HallFeed], str, 
         raise Unauthorized("the overview needs a supervisor's login or the admin token")
     halls = scope(svc, principal)
     lang = normalize_lang(ws.query_params.get("lang") or ws.cookies.get(LANG_COOKIE) or "")
-    held = list(await asyncio.gather(*(svc.live.hold(h.id) for h in halls)))
-    return held, lang, heading(svc.district, halls, lang), principal  # released at the end
+    return await _hold(svc.live, halls), lang, heading(svc.district, halls, lang), principal
+
+
+async def _hold(live: Live, halls: Sequence[HallConfig]) -> list[HallFeed]:
+    """Every hall's feed, held until the socket ends; none held if any could not be."""
+    got = await asyncio.gather(*(live.hold(h.id) for h in halls), return_exceptions=True)
+    held = [feed for feed in got if isinstance(feed, HallFeed)]
+    failed = next((e for e in got if isinstance(e, BaseException)), None)
+    if failed is not None:
+        for feed in held:
+            live.release(feed.hall.id)
+        raise failed
+    return held
 
 
 def _follow_token(
