@@ -64,7 +64,7 @@ class Hub:
             except AssertionError:
                 # The free port was taken by another process between our choice and the
                 # hub's bind (other tests and programs share the machine): choose again.
-                if "address already in use" not in self.log.read_text()[logged:]:
+                if b"address already in use" not in self.log.read_bytes()[logged:]:
                     raise
                 self.port = free_tcp_port()
         self.wait_healthy()
