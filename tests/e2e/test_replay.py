@@ -6,6 +6,7 @@ and without a script the form shows a chosen minute."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -114,6 +115,7 @@ def test_the_slider_moves_the_wall_through_the_morning(
     marker = page.locator("#replay-bands .marker")
     at_start = marker.get_attribute("x1")
 
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))  # the script listens
     # One step right: 08:01, window 2 serving B001, window 3 away.
     slider.focus()
     page.keyboard.press("ArrowRight")
