@@ -43,14 +43,9 @@ from hall.live.hub import Live
 from hall.live.outbox import Outbox
 from hall.live.revocations import Revocations
 from hall.live.sockets import (
-    BEHIND_VIEW,
     REVOKED,
-    TRY_AGAIN_LATER,
     _accept,
-    _joined_fragments,
-    _send,
-    run_socket,
-    serve,
+    serve_view,
 )
 from hall.live.wire import RawSocket, raw_socket, text_frame
 from hall.settings import Settings
@@ -277,22 +272,7 @@ async def overview_socket(ws: WebSocket) -> None:
     metrics.WS_CLIENTS.labels("overview").inc()
     forget = _follow_token(ws, raw, svc.revocations, principal)
     try:
-        html, frame = channel.whole(svc.now())
-        await _send(ws, raw, html, frame)
-        if raw is not None:
-            await serve(ws, raw, outbox, _joined_fragments, BEHIND_VIEW)
-            return
-
-        async def sender() -> None:
-            while True:
-                items = await outbox.take()
-                if outbox.overflowed:
-                    metrics.SLOW_CLIENTS.inc()
-                    await ws.close(TRY_AGAIN_LATER, BEHIND_VIEW)
-                    return
-                await ws.send_text("".join(html for html, _ in items))
-
-        await run_socket(ws, sender)
+        await serve_view(ws, raw, outbox, *channel.whole(svc.now()))
     finally:
         forget()
         svc.overviews.leave(channel, outbox)

@@ -234,22 +234,7 @@ async def view_socket(ws: WebSocket) -> None:
     metrics.WS_CLIENTS.labels("view").inc()
     forget = _follow_token(ws, raw, svc, principal)
     try:
-        html, frame = channel.whole(svc.now())
-        await _send(ws, raw, html, frame)
-        if raw is not None:
-            await serve(ws, raw, outbox, _joined_fragments, BEHIND_VIEW)
-            return
-
-        async def sender() -> None:
-            while True:
-                items = await outbox.take()
-                if outbox.overflowed:
-                    metrics.SLOW_CLIENTS.inc()
-                    await ws.close(TRY_AGAIN_LATER, BEHIND_VIEW)
-                    return
-                await ws.send_text("".join(html for html, _ in items))  # a backlog: one write
-
-        await run_socket(ws, sender)
+        await serve_view(ws, raw, outbox, *channel.whole(svc.now()))
     finally:
         forget()
         svc.channels.leave(channel, outbox)
@@ -340,3 +325,24 @@ async def _catch_up(
         if len(page) < REPLAY_PAGE:
             return last
         cursor = page[-1][0]
+
+
+async def serve_view(
+    ws: WebSocket, raw: RawSocket | None, outbox: Outbox[Fragment], html: str, frame: bytes
+) -> None:
+    """A view's socket once admitted: its whole view, then its outbox's fragments."""
+    await _send(ws, raw, html, frame)
+    if raw is not None:
+        await serve(ws, raw, outbox, _joined_fragments, BEHIND_VIEW)
+        return
+
+    async def sender() -> None:
+        while True:
+            items = await outbox.take()
+            if outbox.overflowed:
+                metrics.SLOW_CLIENTS.inc()
+                await ws.close(TRY_AGAIN_LATER, BEHIND_VIEW)
+                return
+            await ws.send_text("".join(html for html, _ in items))  # a backlog: one write
+
+    await run_socket(ws, sender)
