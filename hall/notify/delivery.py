@@ -11,20 +11,22 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import anyio
-import httpx
 
 from hall import metrics
 from hall.notify import adapters
 from hall.notify.adapters import Request
 from hall.notify.endpoints import Endpoint
 
+if TYPE_CHECKING:  # httpx is imported when a hall has a channel (hall.notify.notifier)
+    import httpx
+
 log = logging.getLogger(__name__)
 
 Outcome = Literal["sent", "given_up", "dropped"]
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)  # per try
+TIMEOUT_S, CONNECT_TIMEOUT_S = 10.0, 5.0  # per try
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,8 @@ async def deliver(
 ) -> Outcome:
     """Send `build()` (built again for each try: signatures carry the time) to `endpoint`.
     `what` names the message in logs (never the address: it carries the robot's key)."""
+    import httpx
+
     where = f"{endpoint.hall}/{endpoint.id} ({endpoint.kind})"
     for attempt in range(1, backoff.tries + 1):
         if attempt > 1:

@@ -14,10 +14,9 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
-import httpx
 import msgspec
 from anyio.abc import TaskGroup
 
@@ -26,8 +25,11 @@ from hall.core import DomainError, State, decode_event, event_type
 from hall.notify import adapters
 from hall.notify.adapters import Request
 from hall.notify.audience import Reach, reach
-from hall.notify.delivery import TIMEOUT, Backoff, deliver
+from hall.notify.delivery import CONNECT_TIMEOUT_S, TIMEOUT_S, Backoff, deliver
 from hall.notify.endpoints import Endpoint
+
+if TYPE_CHECKING:
+    import httpx
 from hall.notify.messages import message, sentence
 from hall.notify.notices import SOURCES, Notice, is_current, notices
 from hall.store import keys
@@ -82,8 +84,11 @@ class Notifier:
         """Serve until cancelled; at once returns when no hall has a channel."""
         if not self.endpoints:
             return
+        import httpx  # only a hub with channels needs it (~5 MiB)
+
+        timeout = httpx.Timeout(TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
         async with (
-            httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client,
+            httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client,
             anyio.create_task_group() as tg,
         ):
             self._client, self._tg = client, tg

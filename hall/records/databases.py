@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from hall.records.archive import Archive
-from hall.records.postgres import PostgresArchive
 from hall.records.sqlite import SQLiteArchive
 
 FILE_NAME = "records.sqlite3"
@@ -25,6 +24,8 @@ def archive_for(url: str | None, data_dir: Path) -> Archive:
             raise ValueError("a SQLite address names a file: sqlite:///var/records.sqlite3")
         return SQLiteArchive(Path(path))
     if lowered.startswith(POSTGRES):
+        from hall.records.postgres import PostgresArchive  # psycopg: ~10 MiB a hub on SQLite spares
+
         return PostgresArchive(url)
     scheme = url.partition(":")[0] if ":" in url else url[:12]
     raise ValueError(

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
-
 from hall.config import HallConfig
 from hall.i18n import t
 from hall.kiosk.records_sheet import COLUMNS
@@ -130,6 +128,8 @@ def to_csv(table: Table) -> bytes:
 def to_xlsx(table: Table) -> bytes:
     """The table as one XLSX sheet: a bold, frozen header row; numbers as numbers, times as
     the spreadsheet's own dates; strings never taken for formulas."""
+    import xlsxwriter  # only when a sheet is exported (~2 MiB)
+
     out = io.BytesIO()
     options = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
     book = xlsxwriter.Workbook(out, options)
