@@ -22,12 +22,15 @@ on another server, `hall demo`) work as before: the app falls back to ASGI sends
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
 from websockets.http11 import Request
+from websockets.protocol import Protocol
+from websockets.server import ServerProtocol
+from websockets.streams import StreamReader
 
 from hall.live.wire import RAW
 
@@ -99,9 +102,39 @@ class _Flag:
         return True
 
 
+def _parse_forgetting_the_request(conn: ServerProtocol) -> Generator[None]:
+    """websockets' parser, less the handshake request: `ServerProtocol.parse` parses it into
+    a local and then parses frames in the same generator, holding the request (its headers,
+    ~2 KB) for the socket's life. Here a fresh `Protocol.parse` takes over the frames once
+    the request is queued (nothing read is lost: the reader's buffer is the connection's)."""
+    if (yield from _handshake(conn)):
+        yield from Protocol.parse(conn)
+
+
+def _handshake(conn: ServerProtocol) -> Generator[None, None, bool]:
+    """Run `ServerProtocol.parse` until the request is queued and it waits at a frame
+    boundary (True), or to its end (False: a refused handshake)."""
+    parser = ServerProtocol.parse(conn)
+    for _ in parser:
+        frames = getattr(parser, "gi_yieldfrom", None)  # Protocol.parse, after the request
+        if (
+            conn.events
+            and getattr(getattr(frames, "gi_yieldfrom", None), "gi_code", None) is _AT_EOF
+        ):
+            parser.close()
+            return True
+        yield
+    return False
+
+
+_AT_EOF = StreamReader.at_eof.__code__
+
+
 class HallWebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.conn.parser = _parse_forgetting_the_request(self.conn)
+        next(self.conn.parser)
         self._incoming = _Incoming()
         self.queue = self._incoming  # type: ignore[assignment]
         self.writable = _Flag()  # type: ignore[assignment]
