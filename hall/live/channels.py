@@ -15,7 +15,6 @@ from datetime import date, datetime
 from hall import metrics
 from hall.kiosk import (
     Renderer,
-    average_service_minutes,
     director_context,
     display_context,
     kiosk_context,
@@ -101,7 +100,7 @@ def build_context(
         return director_context(
             hall,
             state,
-            list(feed.today),
+            list(feed.today.dicts()),
             lang,
             now,
             system=system,
@@ -121,7 +120,7 @@ def build_context(
         assert view.window is not None
         return display_context(hall, state, view.window, lang, now)
     assert view.ticket is not None
-    minutes = average_service_minutes(feed.today)
+    minutes = feed.service_minutes()
     day = view.day or feed.state.day
     return ticket_context(
         hall,
@@ -154,7 +153,7 @@ class Channel:
     # The parts rendered last: a part whose values did not change is not rendered again.
     memo: Memo = field(default_factory=dict, repr=False)
     # The whole view of `fragments` (that very dict: each render makes a new one), framed.
-    _whole: tuple[dict[str, str], str, bytes] | None = field(default=None, init=False, repr=False)
+    _whole: tuple[dict[str, str], bytes] | None = field(default=None, init=False, repr=False)
 
     @property
     def fragments(self) -> dict[str, str]:
@@ -168,15 +167,16 @@ class Channel:
         self.rendered = self.renderer.render(self.view.page, ctx, self.memo)
         return self.rendered
 
-    def whole(self, now: datetime) -> tuple[str, bytes]:
-        """The full view for a (re)connecting screen, as HTML and as a websocket frame:
-        cached per state version, so a reconnect storm renders and frames it once."""
+    def whole(self, now: datetime) -> bytes:
+        """The full view for a (re)connecting screen as a websocket frame (the HTML, kept once
+        per channel, as UTF-8): cached per state version, so a reconnect storm renders and
+        frames it once."""
         if self.version != self.feed.version or not self.fragments:
             self.render(now)
         if self._whole is None or self._whole[0] is not self.fragments:
             html = "".join(self.fragments.values())
-            self._whole = (self.fragments, html, text_frame(html.encode()))
-        return self._whole[1], self._whole[2]
+            self._whole = (self.fragments, text_frame(html.encode()))
+        return self._whole[1]
 
     def refresh(self, now: datetime) -> None:
         before = self.rendered

@@ -114,7 +114,7 @@ class OverviewChannel:
     fragments: dict[str, str] = field(default_factory=dict)
     memo: Memo = field(default_factory=dict, repr=False)
     versions: tuple[str, ...] | None = None  # of the feeds, at the last render
-    _whole: tuple[dict[str, str], str, bytes] | None = field(default=None, init=False, repr=False)
+    _whole: tuple[dict[str, str], bytes] | None = field(default=None, init=False, repr=False)
 
     def context(self, now: datetime) -> OverviewContext:
         return self.summaries.context(self.feeds.values(), self.lang, self.head, now)
@@ -124,14 +124,14 @@ class OverviewChannel:
         self.fragments = self.renderer.fragments("overview", self.context(now), self.memo)
         return self.fragments
 
-    def whole(self, now: datetime) -> tuple[str, bytes]:
+    def whole(self, now: datetime) -> bytes:
         """The full view for a (re)connecting page, framed once per set of versions."""
         if self.versions != tuple(f.version for f in self.feeds.values()) or not self.fragments:
             self.render(now)
         if self._whole is None or self._whole[0] is not self.fragments:
             html = "".join(self.fragments.values())
-            self._whole = (self.fragments, html, text_frame(html.encode()))
-        return self._whole[1], self._whole[2]
+            self._whole = (self.fragments, text_frame(html.encode()))
+        return self._whole[1]
 
     def refresh(self, hall: str, now: datetime) -> None:
         """After `hall`'s events: send its row and the totals, if they changed, to every
@@ -272,7 +272,7 @@ async def overview_socket(ws: WebSocket) -> None:
     metrics.WS_CLIENTS.labels("overview").inc()
     forget = _follow_token(ws, raw, svc.revocations, principal)
     try:
-        await serve_view(ws, raw, outbox, *channel.whole(svc.now()))
+        await serve_view(ws, raw, outbox, channel.whole(svc.now()))
     finally:
         forget()
         svc.overviews.leave(channel, outbox)

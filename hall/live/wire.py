@@ -24,6 +24,12 @@ def text_frame(payload: bytes) -> bytes:
     return b"\x81\x7f" + n.to_bytes(8, "big") + payload
 
 
+def frame_payload(frame: bytes) -> bytes:
+    """The payload of a frame made by `text_frame`."""
+    n = frame[1]
+    return frame[2:] if n < 126 else frame[4:] if n == 126 else frame[10:]
+
+
 class RawSocket(Protocol):
     """A websocket whose server lets the app write pre-built frames to its transport (the
     uvicorn protocol in `hall.live.protocol` puts itself in the scope under `RAW`)."""

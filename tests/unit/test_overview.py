@@ -36,6 +36,7 @@ from hall.live.feed import HallFeed
 from hall.live.gate import Principal
 from hall.live.outbox import Outbox
 from hall.live.overview import Heading, Overviews
+from hall.live.wire import frame_payload
 from tests.support.halls import hall_toml, make_hall
 
 from .day import HALL, Day, at
@@ -337,7 +338,7 @@ def test_an_overview_channel_sends_only_the_changed_hall_and_watches_its_halls()
     assert overviews.channel(feeds, ZH, Heading("鲤城区")) is channel  # one per view
     box: Outbox[Any] = Outbox(16)
     channel.sockets.add(box)
-    html, _ = channel.whole(now)
+    html = frame_payload(channel.whole(now)).decode()
     assert 'id="ov-east"' in html and 'id="ov-west"' in html and 'id="ov-totals"' in html
     assert overviews.watched() == {"east", "west"}
 
