@@ -17,24 +17,27 @@ import msgspec
 
 from hall import metrics
 from hall.config import HallConfig
-from hall.core import AnyEvent, State, decode_event, evolve
+from hall.core import AnyEvent, State, decode_event, event_type, evolve
 from hall.core.alertbook import AlertBook
 from hall.core.alerts import current
 from hall.core.events import DayStarted
 from hall.core.public import public_state
 from hall.kiosk.calls import CALL_LOG_TYPES
+from hall.kiosk.counters import average_service_minutes
 from hall.live.fanout import Fanout
 from hall.live.outbox import Outbox
+from hall.live.today import Today, as_dict
 from hall.live.wire import text_frame
-from hall.queue.fates import Fate, fate_of
+from hall.queue.fates import FATE_TYPES, Fate, fate_of
 from hall.store import ids
 from hall.store.store import with_id
 
 Frame = tuple[tuple[int, int], str, bytes]  # the events websocket's (stream id, text, frame)
-RECENT = 2000  # events kept for screens that show today's history (director, last calls)
 # The wall's calls and what ended them (its last six calls need at most 5 events each:
 # the call, up to 3 recalls, the ending).
 CALLS = 48
+
+SERVICE_TYPES = frozenset({"ticket.called", "ticket.finished"})
 
 _encoder = msgspec.json.Encoder()
 
@@ -49,16 +52,17 @@ class HallFeed:
         self.listeners: list[Callable[[HallFeed], None]] = []
         # Deliveries to this hall's sockets (events and view channels), in order, in slices.
         self.fanout = Fanout()
-        # Today's events as JSON-ready dicts with their ids (the director's counters and
-        # timeline, the wall's last calls); bounded, and restarted by `day.started`.
-        self.today: deque[dict[str, Any]] = deque(maxlen=RECENT)
-        self.calls: deque[dict[str, Any]] = deque(maxlen=CALLS)  # of those: calls, endings
+        # Today's events (the director's counters and timeline, wait estimates); bounded,
+        # and restarted by `day.started`. The wall's last calls and their endings, as dicts.
+        self.today = Today()
+        self.calls: deque[dict[str, Any]] = deque(maxlen=CALLS)
         # Today's tickets that left the queue: number -> how (the resident's page says so).
         self.fates: dict[str, Fate] = {}
         # The director's alerts as they come and go today (the history of resolved ones).
         self.alerts = AlertBook()
         self._public: dict[bool, tuple[str, dict[str, Any]]] = {}
         self._snapshot: tuple[str, str, bytes] | None = None
+        self._service: tuple[str, float | None] | None = None
 
     def reconfigure(self, hall: HallConfig) -> None:
         """A new hall file: what was built from the old one (per version) is built again."""
@@ -89,18 +93,28 @@ class HallFeed:
             built = self._public[detail] = (self.version, view)
         return built[1]
 
+    def service_minutes(self) -> float | None:
+        """Mean minutes from a ticket's last call to its finish today (the ticket pages' wait
+        estimates), worked out once per version."""
+        if self._service is None or self._service[0] != self.version:
+            calls = self.today.of(SERVICE_TYPES)
+            self._service = (self.version, average_service_minutes(calls))
+        return self._service[1]
+
     def remember(self, event_id: str, event: AnyEvent) -> None:
         if isinstance(event, DayStarted):
             self.today.clear()
             self.calls.clear()
             self.fates.clear()
             self.alerts.clear()
-        data = {"id": event_id, **msgspec.to_builtins(event)}
-        self.today.append(data)
-        if data["type"] in CALL_LOG_TYPES:
-            self.calls.append(data)
-        if (fate := fate_of(data)) is not None:
-            self.fates[fate[0]] = fate[1]
+        self.today.append(event_id, event)
+        kind = event_type(event)
+        if kind in CALL_LOG_TYPES or kind in FATE_TYPES:
+            data = as_dict(event_id, event)
+            if data["type"] in CALL_LOG_TYPES:
+                self.calls.append(data)
+            if (fate := fate_of(data)) is not None:
+                self.fates[fate[0]] = fate[1]
 
     async def apply(self, batch: list[tuple[str, bytes]]) -> None:
         """Fold a batch of stream entries in, then deliver it to the sockets (yielding to
