@@ -102,7 +102,7 @@ class _Flag:
         return True
 
 
-def _parse_forgetting_the_request(conn: ServerProtocol) -> Generator[None]:
+def parse_forgetting_the_request(conn: ServerProtocol) -> Generator[None]:
     """websockets' parser, less the handshake request: `ServerProtocol.parse` parses it into
     a local and then parses frames in the same generator, holding the request (its headers,
     ~2 KB) for the socket's life. Here a fresh `Protocol.parse` takes over the frames once
@@ -133,7 +133,7 @@ _AT_EOF = StreamReader.at_eof.__code__
 class HallWebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.conn.parser = _parse_forgetting_the_request(self.conn)
+        self.conn.parser = parse_forgetting_the_request(self.conn)
         next(self.conn.parser)
         self._incoming = _Incoming()
         self.queue = self._incoming  # type: ignore[assignment]
