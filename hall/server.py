@@ -5,8 +5,13 @@ long-lived sockets. `hall serve` calls `serve`."""
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import sys
+from collections.abc import Awaitable
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hall.config import HallConfig
 from hall.logs import uvicorn_config
@@ -29,7 +34,8 @@ def serve(settings: Settings, halls: dict[str, HallConfig], host: str, port: int
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
     uvicorn.run(
-        app,
+        _ProxiedHTTP(app),
+        interface="asgi3",  # the app returns its coroutines (hall.app's __call__): say so
         host=host,
         port=port,
         log_level=log,
@@ -43,5 +49,24 @@ def serve(settings: Settings, halls: dict[str, HallConfig], host: str, port: int
         ws_ping_timeout=settings.ws_ping,  # half-open sockets are dropped
         timeout_graceful_shutdown=5,
         backlog=8192,  # a reconnect storm must not overflow the accept queue
-        proxy_headers=True,
+        proxy_headers=False,  # _ProxiedHTTP
     )
+
+
+class _ProxiedHTTP:
+    """uvicorn's proxy-headers middleware (X-Forwarded-For/-Proto from FORWARDED_ALLOW_IPS,
+    default 127.0.0.1), for HTTP only: a websocket would keep its coroutine's frame for the
+    socket's life, and nothing of a socket reads the client's address."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        self.app = app
+        trusted = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+        middleware: Any = ProxyHeadersMiddleware  # typed with uvicorn's ASGI types, not Starlette's
+        self.http: ASGIApp = middleware(app, trusted_hosts=trusted)
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        if scope["type"] == "websocket":
+            return self.app(scope, receive, send)
+        return self.http(scope, receive, send)

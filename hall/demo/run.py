@@ -193,6 +193,7 @@ def run_demo(
                     host=host,
                     port=port,
                     log_level=log_level,
+                    interface="asgi3",  # hall.app.HallApp: see its __call__
                     ws_max_size=64 * 1024,
                     ws_ping_interval=20,
                     ws_ping_timeout=20,

@@ -248,7 +248,10 @@ def demo_hub(redis_url: str, tmp_path: Path) -> Iterator[str]:
         settings, {KAIYUAN.id: KAIYUAN}, clock=clock, background=[simulation(KAIYUAN, clock)]
     )
     port = free_tcp_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", interface="asgi3"
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

@@ -99,6 +99,7 @@ def in_process_hub(
             host="127.0.0.1",
             port=hub.port,
             log_level="warning",
+            interface="asgi3",
             ws=HallWebSocketProtocol if raw else "websockets-sansio",
             ws_per_message_deflate=False,
         )
