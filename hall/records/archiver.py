@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 
 _LAG_EVERY_SECONDS = 1.0
 _DATABASE_BACKOFF_CAP_SECONDS = 5.0
-_CRASH_BACKOFF_CAP_SECONDS = 60.0
 
 
 class Archiver(Reconnecting):
@@ -94,23 +93,14 @@ class Archiver(Reconnecting):
             return None
         return max(self.lag.values())
 
-    async def run(self) -> None:
-        """Archive until cancelled. Whatever goes wrong, the live hall goes on: Redis and
-        database failures are retried inside, a schema newer than this hall is reported and
-        waited out; an unexpected error (a bug, a damaged database) is logged with its
-        traceback and the archiver starts over after a pause (2 s doubling to a minute),
-        instead of ending the hub's task group, and the hall's screens with it."""
-        crashes = 0
-        while True:
-            try:
-                await super().run()
-            except Exception:
-                crashes += 1
-                delay = min(_CRASH_BACKOFF_CAP_SECONDS, 2.0**crashes)
-                log.exception("archiver failed; starting again in %.0f s", delay)
-                self.database_up = False
-                self.archiving.clear()
-                await anyio.sleep(delay)
+    # Whatever goes wrong, the live hall goes on: Redis and database failures are retried
+    # inside, a schema newer than this hall is reported and waited out; an unexpected error
+    # (a bug, a damaged database) is logged with its traceback and the archiver starts over
+    # after a pause (`Reconnecting.run`), instead of ending the hub's task group.
+    def _crashed(self, exc: BaseException) -> None:
+        super()._crashed(exc)
+        self.database_up = False
+        self.archiving.clear()
 
     # -- one Redis session -----------------------------------------------------------------
 
