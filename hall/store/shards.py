@@ -81,6 +81,10 @@ class ShardedCluster(RedisCluster):
         self._asked: dict[str, str] = {}  # key -> the id it was last read after
         self._sweeping: list[str] = []  # keys the current sweep has still to read
         self._next_sweep = 0.0
+        self._known: set[str] = set()  # keys whose doorbell is subscribed (or that have none)
+        self.heard: set[str] | None = None
+        """If set by the owner: every key whose bell rang since the owner last emptied it
+        (the archiver measures those halls' lag; a read does not consume these)."""
 
     async def aclose(self, *args: Any, **kwargs: Any) -> None:
         if self._bell is not None:
@@ -199,10 +203,15 @@ class ShardedCluster(RedisCluster):
         return out
 
     async def _subscribe(self, wanted: dict[str, str]) -> None:
-        channels = {bell for key in wanted if (bell := keys.doorbell(key)) is not None}
         if self._bell is None:
             self._bell = self.pubsub()
             self._channels = set()
+            self._known = set()
+        unknown = wanted.keys() - self._known  # each read: a set difference, not 2,000 calls
+        if not unknown:
+            return
+        channels = {bell for key in unknown if (bell := keys.doorbell(key)) is not None}
+        self._known |= unknown
         new = channels - self._channels
         if new:
             await self._bell.subscribe(*sorted(new))
@@ -225,4 +234,6 @@ class ShardedCluster(RedisCluster):
             key = keys.rung(_text(message["channel"]), _text(message["data"]))
             if key is not None:
                 self._rung.add(key)
+                if self.heard is not None:
+                    self.heard.add(key)
         return True
