@@ -1,7 +1,8 @@
 """What the archiver keeps in Redis (`keys.archived`, `keys.archiver`): each hall's lease
-and its archived id, and the oldest event not archived yet (the archive's lag). Calls on
-the caller's client, one pipelined round trip for all halls; redis errors propagate (the
-archiver's connection reconnects on them)."""
+(one script per bucket of halls) and its archived id, and the oldest event not archived
+yet (the archive's lag). Calls on the caller's client, pipelined (at most `CHUNK` calls a
+round trip, so a hub's event loop is never held by one pipeline of 2,000); redis errors
+propagate (the archiver's connection reconnects on them)."""
 
 from __future__ import annotations
 
@@ -11,28 +12,56 @@ from typing import Any
 from hall.store import keys, scripts
 from hall.store.clients import Redis, text
 
+CHUNK = 200
+
 
 async def _each(client: Redis, script: str, calls: Sequence[tuple[list[str], list[Any]]]) -> Any:
-    """Run `script` once per (keys, args) in one pipeline; the replies in order. EVALSHA
-    first (the script cached by the server), EVAL again when the server lost it."""
+    """Run `script` once per (keys, args), pipelined; the replies in order. The script is
+    loaded first (SCRIPT LOAD: on a cluster, on every master) and run by its SHA."""
     if not calls:
         return []
     sha = await client.script_load(script)
-    async with client.pipeline(transaction=False) as pipe:
-        for key_list, args in calls:
-            pipe.evalsha(sha, len(key_list), *key_list, *args)
-        return await pipe.execute()
+    replies: list[Any] = []
+    for start in range(0, len(calls), CHUNK):
+        async with client.pipeline(transaction=False) as pipe:
+            for key_list, args in calls[start : start + CHUNK]:
+                pipe.evalsha(sha, len(key_list), *key_list, *args)
+            replies += await pipe.execute()
+    return replies
+
+
+def _buckets(halls: Sequence[str]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for hall in halls:
+        out.setdefault(keys.archiver_bucket(hall), []).append(hall)
+    return out
+
+
+def _lease_keys(hall: str) -> list[str]:
+    return [keys.archiver(hall), keys.archiver_until(hall)]
 
 
 async def claim(client: Redis, halls: Sequence[str], owner: str, lease_ms: int) -> list[int]:
-    """Renew or take each hall's lease: 1 renewed, 2 taken, 0 held by another hub."""
-    calls = [([keys.archiver(hall)], [owner, lease_ms]) for hall in halls]
-    return [int(reply) for reply in await _each(client, scripts.LEASE, calls)]
+    """Renew or take each hall's lease: 1 renewed, 2 taken, 0 held by another hub. One
+    script per bucket of halls (`keys.ARCHIVER_BUCKETS`), not one per hall."""
+    buckets = list(_buckets(halls).values())
+    calls = [(_lease_keys(group[0]), [owner, lease_ms, *group]) for group in buckets]
+    got: dict[str, int] = {}
+    for group, reply in zip(buckets, await _each(client, scripts.LEASE, calls), strict=True):
+        got.update(zip(group, (int(outcome) for outcome in reply), strict=True))
+    return [got[hall] for hall in halls]
 
 
 async def release(client: Redis, halls: Sequence[str], owner: str) -> None:
     """Give back those of the halls' leases `owner` holds (another hub takes over at once)."""
-    await _each(client, scripts.RELEASE, [([keys.archiver(hall)], [owner]) for hall in halls])
+    calls = [(_lease_keys(group[0]), [owner, *group]) for group in _buckets(halls).values()]
+    await _each(client, scripts.RELEASE, calls)
+
+
+async def holder(client: Redis, hall: str) -> str | None:
+    """The hub holding the hall's lease (it may have run out), or None."""
+    value = await client.hget(keys.archiver(hall), hall)
+    return text(value) if value is not None else None
 
 
 async def mark(client: Redis, marks: Mapping[str, str]) -> None:

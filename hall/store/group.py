@@ -33,7 +33,7 @@ from hall.store import keys
 from hall.store.clients import UNAVAILABLE, Redis, command_client, text
 from hall.store.errors import StoreUnavailable
 from hall.store.reader import Reconnecting, _invoke
-from hall.store.shards import SWEEP_SECONDS
+from hall.store.shards import GROUP_SWEEP_SECONDS
 from hall.store.store import StoredEvent
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ _DEFERRED: tuple[type[BaseException], ...] = (*UNAVAILABLE, TimeoutError)
 
 class LogGroup(Reconnecting):
     name = "log group"
-    sweep_s = SWEEP_SECONDS  # on a cluster its claims wait for a read to return: often
+    sweep_s = GROUP_SWEEP_SECONDS  # on a cluster its claims wait for a read to return: often
 
     def __init__(
         self,

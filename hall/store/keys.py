@@ -7,10 +7,11 @@ the inbox directly.
 
 On Redis Cluster (`redis+cluster://`), every command names keys of one hall only (the
 append and the other scripts, MULTI blocks, the login counters), so each runs on its hall's
-shard. There is **no key outside a hall**: what could have been global is per hall by
+shard. Hardly a key is outside a hall: what could have been global is per hall by
 design. Tokens and staff sessions are `hall:{H}:token:<sha256>` (the token text starts
 with its hall, so a check knows the shard without a lookup); PIN hashes, login counters,
-the ticket secret, the archiver's lease and archived id are per hall; the deadline index
+the ticket secret and the archived id are per hall (the archivers' leases are per bucket
+of halls: see below); the deadline index
 is one `hall:{H}:next` per hall (the ticker reads its halls' in one pipeline, which
 redis-py splits per node), not a sorted set spanning halls. Commands over many halls
 (`Store.due_halls`, `Credentials.live_tokens`, the archiver's marks) are pipelines of
@@ -19,6 +20,8 @@ sharded by key: a message published on any node reaches the subscribers of every
 """
 
 from __future__ import annotations
+
+import zlib
 
 PREFIX = "hall"
 
@@ -44,11 +47,18 @@ NOTIFY_CONSUMER_FORGET_MS = 24 * 3600 * 1000
 # forward (a stale archiver cannot move it back), and reset to the database's own last id
 # when an archiver takes the hall over. Read by the append script to bound the trim. No TTL.
 
-# hall:{H}:archiver -- string, the lease of the hub archiving the hall (its hub name), taken
-# with SET NX PX and renewed every ARCHIVER_RENEW_SECONDS by its holder while its database
-# answers: normally one hub archives a hall, and another takes over within
-# ARCHIVER_LEASE_MS of its death. The database's primary key makes an overlap harmless.
+# hall:archiver:{lease-NN} and hall:archiver-until:{lease-NN} -- hashes, hall -> the hub
+# archiving it, and hall -> when that lease ends (epoch ms, the server's clock). The leases
+# are the one thing of a hall kept outside its hash tag: a hub renews the leases of all its
+# halls every ARCHIVER_RENEW_SECONDS, and one key per hall meant one command per hall each
+# second (2,000 halls: 2,000 scripts a second, most of an idle hub's CPU). So the halls are
+# spread over ARCHIVER_BUCKETS buckets (crc32 of the id), each a pair of hashes on its own
+# slot, and one script renews or takes a bucket's halls at once, still hall by hall:
+# normally one hub archives a hall, another takes it over within ARCHIVER_LEASE_MS of its
+# holder's death, and hubs with different halls share the buckets. The database's primary
+# key makes an overlap harmless. A hall no hub serves any more keeps its two fields.
 ARCHIVER_LEASE_MS = 5_000
+ARCHIVER_BUCKETS = 16
 ARCHIVER_RENEW_SECONDS = 1.0
 
 # hall:{H}:state -- hash. `version`: id of the last event applied to `snapshot` ("0-0"
@@ -192,8 +202,18 @@ def archived(hall: str) -> str:
     return f"{_base(hall)}:archived"
 
 
+def archiver_bucket(hall: str) -> int:
+    return zlib.crc32(check_hall(hall).encode()) % ARCHIVER_BUCKETS
+
+
 def archiver(hall: str) -> str:
-    return f"{_base(hall)}:archiver"
+    """The hash of the archivers' leases holding `hall`'s (field: the hall id)."""
+    return f"{PREFIX}:archiver:{{lease-{archiver_bucket(hall):02d}}}"
+
+
+def archiver_until(hall: str) -> str:
+    """The hash of when those leases end (field: the hall id)."""
+    return f"{PREFIX}:archiver-until:{{lease-{archiver_bucket(hall):02d}}}"
 
 
 def next_deadline(hall: str) -> str:

@@ -8,8 +8,12 @@
   (paused, partitioned) counts as a lost connection, so `healthy` turns False instead of
   hanging forever on a socket without timeout;
 - reconnect with exponential backoff (50 ms doubling, capped at 2 s, jittered);
-- let errors that are not about the connection propagate (a bug must not be retried
-  forever), and close their connection when cancelled.
+- close their connection when cancelled;
+- never end silently: any other error (a bug, a callback's failure) and a stray
+  CancelledError that no cancel of theirs caused (one escaping redis-py's per-node tasks
+  had ended the live tail unnoticed) are logged with their traceback, `healthy` turns
+  False (so /healthz says 503), and the reader starts again after a pause (0.5 s doubling
+  to a minute: a bug is not retried hot), resuming from its own positions.
 
 Changing StreamTail's halls interrupts the current XREAD at once by cancelling it (a cancel
 scope around the call). redis-py drops a connection whose command was cancelled, so the
@@ -21,8 +25,10 @@ UNBLOCK from a second connection, which races with the XREAD it means to interru
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any, TypeVar
@@ -49,6 +55,22 @@ CommandCallback = Callable[[str, str, dict[str, bytes]], Awaitable[None]]
 _RETRYABLE: tuple[type[BaseException], ...] = (*UNAVAILABLE, StoreUnavailable, TimeoutError)
 _BACKOFF_BASE_SECONDS = 0.05
 _CLOSE_TIMEOUT_SECONDS = 2.0
+_CRASH_BACKOFF_BASE_SECONDS = 0.5
+_CRASH_BACKOFF_CAP_SECONDS = 60.0
+_CRASH_FORGIVEN_SECONDS = 600.0  # a run this long since the last crash starts the count again
+
+
+def stray_cancel(exc: BaseException) -> bool:
+    """A CancelledError that no cancel of this task caused (on asyncio a real cancel, by a
+    cancel scope or `Task.cancel`, is counted by `Task.cancelling()`; a stray one is an
+    exception some inner task raised through us). Not asyncio: never stray."""
+    if not isinstance(exc, asyncio.CancelledError):
+        return False
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no asyncio loop (trio)
+        return False
+    return task is not None and task.cancelling() == 0
 
 
 class CallbackError(RuntimeError):
@@ -84,9 +106,39 @@ class Reconnecting:
         self._failures = 0
         self.healthy = False
         """True while connected and answering; False from a failure until reconnected."""
+        self.crashes = 0
+        """How many times a run ended on an error (or a stray cancel) and started again."""
 
     async def run(self) -> None:
-        """Serve until cancelled."""
+        """Serve until cancelled, starting again after anything else ends it."""
+        crashes, last_crash = 0, time.monotonic()
+        while True:
+            try:
+                await self._serve_forever()
+            except BaseException as exc:
+                if not (isinstance(exc, Exception) or stray_cancel(exc)):
+                    raise  # cancelled for real, or the process is ending
+                if time.monotonic() - last_crash > _CRASH_FORGIVEN_SECONDS:
+                    crashes = 0
+                crashes, last_crash = crashes + 1, time.monotonic()
+                delay = min(
+                    _CRASH_BACKOFF_CAP_SECONDS, _CRASH_BACKOFF_BASE_SECONDS * 2 ** (crashes - 1)
+                )
+                log.error(
+                    "%s stopped (%s); starting again in %.1f s",
+                    self.name,
+                    type(exc).__name__,
+                    delay,
+                    exc_info=exc,
+                )
+                self._crashed(exc)
+                await anyio.sleep(delay)
+
+    def _crashed(self, exc: BaseException) -> None:
+        """Called when a run ended on an error, before the pause (`healthy` is False)."""
+        self.crashes += 1
+
+    async def _serve_forever(self) -> None:
         try:
             while True:
                 client = blocking_client(self._url, self.sweep_s)

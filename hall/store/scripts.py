@@ -129,28 +129,46 @@ return {1}
 """
 
 
-# The archiver's lease on a hall: renew it if `owner` holds it, take it if nobody does.
-# KEYS: the lease. ARGV: owner, lifetime ms. Reply: 1 renewed, 2 taken, 0 held by another.
+# The archiver's leases on a bucket's halls (`keys.archiver`): for each hall, renew it if
+# `owner` holds it, take it if nobody does or its holder let it run out. The time is the
+# server's (one clock for every hub). KEYS: the bucket's holders, their ends. ARGV: owner,
+# lifetime ms, then the halls. Reply: per hall 1 renewed, 2 taken, 0 held by another.
 LEASE = r"""
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
+redis.replicate_commands()
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local owner, ends = ARGV[1], now + tonumber(ARGV[2])
+local out = {}
+for i = 3, #ARGV do
+  local hall = ARGV[i]
+  local holder = redis.call('HGET', KEYS[1], hall)
+  local got = 0
+  if holder == owner then
+    got = 1
+  elseif not holder or tonumber(redis.call('HGET', KEYS[2], hall) or '0') <= now then
+    got = 2
+    redis.call('HSET', KEYS[1], hall, owner)
+  end
+  if got > 0 then
+    redis.call('HSET', KEYS[2], hall, ends)
+  end
+  out[#out + 1] = got
 end
-if not holder then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 2
-end
-return 0
+return out
 """
 
-# Give a lease back if `owner` holds it. KEYS: the lease. ARGV: owner. Reply: 1 | 0.
+# Give back those of a bucket's halls' leases `owner` holds. KEYS: as LEASE. ARGV: owner,
+# then the halls. Reply: how many were given back.
 RELEASE = r"""
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  return 1
+local n = 0
+for i = 2, #ARGV do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[1] then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    redis.call('HDEL', KEYS[2], ARGV[i])
+    n = n + 1
+  end
 end
-return 0
+return n
 """
 
 # Move the archived id forward to ARGV[1] ("<ms>-<seq>"); never back, unless ARGV[2] is

@@ -52,13 +52,14 @@ from redis.typing import KeyT, StreamIdT
 
 from hall.store import keys
 
-# How often a reader reads every one of its halls, bell or not. An inbox is swept often: a
-# device may XADD without ringing (docs/api.md promises its command within this). A log is
-# rung by the append script on every append, so its sweep only covers a ring lost while the
-# cluster's bus was cut (a lost subscription is covered by the read on reconnecting): rarely,
-# as each sweep of 2,000 halls costs a hub's readers a noticeable share of a core.
-SWEEP_SECONDS = 2.0
-LOG_SWEEP_SECONDS = 10.0
+# How often a reader reads every one of its halls, bell or not. An inbox is swept for a
+# device that XADDs without ringing (docs/api.md promises its command within this; at 2 s,
+# 2,000 inboxes cost an idle hub 1,000 reads a second). A log is rung by the append script
+# on every append, so its sweep only covers a ring lost while the cluster's bus was cut (a
+# lost subscription is covered by the read on reconnecting): rarely.
+SWEEP_SECONDS = 10.0
+LOG_SWEEP_SECONDS = 30.0
+GROUP_SWEEP_SECONDS = 2.0  # the notifier's group: its tests' take-overs wait on its reads
 PIPELINE_KEYS = 200
 
 
@@ -81,6 +82,10 @@ class ShardedCluster(RedisCluster):
         self._asked: dict[str, str] = {}  # key -> the id it was last read after
         self._sweeping: list[str] = []  # keys the current sweep has still to read
         self._next_sweep = 0.0
+        self._known: set[str] = set()  # keys whose doorbell is subscribed (or that have none)
+        self.heard: set[str] | None = None
+        """If set by the owner: every key whose bell rang since the owner last emptied it
+        (the archiver measures those halls' lag; a read does not consume these)."""
 
     async def aclose(self, *args: Any, **kwargs: Any) -> None:
         if self._bell is not None:
@@ -199,10 +204,15 @@ class ShardedCluster(RedisCluster):
         return out
 
     async def _subscribe(self, wanted: dict[str, str]) -> None:
-        channels = {bell for key in wanted if (bell := keys.doorbell(key)) is not None}
         if self._bell is None:
             self._bell = self.pubsub()
             self._channels = set()
+            self._known = set()
+        unknown = wanted.keys() - self._known  # each read: a set difference, not 2,000 calls
+        if not unknown:
+            return
+        channels = {bell for key in unknown if (bell := keys.doorbell(key)) is not None}
+        self._known |= unknown
         new = channels - self._channels
         if new:
             await self._bell.subscribe(*sorted(new))
@@ -225,4 +235,6 @@ class ShardedCluster(RedisCluster):
             key = keys.rung(_text(message["channel"]), _text(message["data"]))
             if key is not None:
                 self._rung.add(key)
+                if self.heard is not None:
+                    self.heard.add(key)
         return True

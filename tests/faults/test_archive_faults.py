@@ -129,7 +129,7 @@ def archiving_hub(redis_url: str, hubs_: list[Hub]) -> Hub:
     """The hub holding the test hall's archiver lease (its value is `<host>-<pid>`)."""
 
     def holder() -> Hub | None:
-        value = redis.Redis.from_url(redis_url).get(keys.archiver("t"))
+        value = redis.Redis.from_url(redis_url).hget(keys.archiver("t"), "t")
         pid = int(value.decode().rpartition("-")[2]) if value else None
         return next((hub for hub in hubs_ if hub.pid == pid), None)
 

@@ -85,7 +85,6 @@ async def test_every_key_of_a_hall_is_on_one_slot(url: str) -> None:
         keys.events(hall),
         keys.state(hall),
         keys.archived(hall),
-        keys.archiver(hall),
         keys.next_deadline(hall),
         keys.idem(hall, "c-1"),
         keys.inbox(hall),
