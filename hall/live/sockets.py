@@ -249,13 +249,17 @@ async def view_socket(ws: WebSocket) -> None:
         metrics.WS_CLIENTS.labels("view").dec()
 
 
+def _nothing() -> None:
+    pass
+
+
 def _follow_token(
     ws: WebSocket, raw: RawSocket | None, svc: SocketHub, principal: Principal | None
 ) -> Callable[[], None]:
     """Close this socket with 4401 the moment its token is revoked (the admin token, not
     stored, cannot be). Returns what to call when the socket ends."""
     if principal is None or principal.actor.kind == "admin":
-        return lambda: None
+        return _nothing
 
     def close() -> None:
         if raw is not None:

@@ -8,6 +8,7 @@ with hall's protocol, one with uvicorn's own (the ASGI path, as on any other ser
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import socket
 import threading
@@ -412,3 +413,17 @@ def test_clients_that_leave_are_removed(redis_url: str, config: Path) -> None:
             wait_for(lambda: hub.on_loop(left) == (0, 0, 0), 3, "sockets removed")
             for k in kinds:
                 wait_for(lambda k=k: hub.metric("hall_websocket_clients", k) == before[k], 3, k)
+
+
+def test_a_sockets_uvicorn_state_sits_in_slots_not_a_dict(redis_url: str, config: Path) -> None:
+    """hall's protocol declares uvicorn's attributes as slots (1.5 KB a socket less than its
+    instance dict). An attribute a newer uvicorn adds would land in a dict again: named here."""
+    with in_process_hub(redis_url, config, raw=True) as hub, hub.ws(WALL) as ws:
+        ws.recv(timeout=5)
+
+        def dicts(_: Runtime) -> list[dict[str, Any]]:
+            found = [o for o in gc.get_objects() if type(o) is HallWebSocketProtocol]
+            assert found, "no socket on hall's protocol"
+            return [vars(p) for p in found]
+
+        assert [d for d in hub.on_loop(dicts) if d] == []
