@@ -204,6 +204,7 @@ class StreamTail(Reconnecting):
         self._on_events = on_events
         self._count = count
         self._positions: dict[str, str] = {}
+        self._halls: dict[str, str] = {}  # stream key -> hall, for the halls tailed
         self._read_scope: anyio.CancelScope | None = None
 
     @property
@@ -220,12 +221,14 @@ class StreamTail(Reconnecting):
         if hall in self._positions:
             return False
         self._positions[hall] = after
+        self._halls[keys.events(hall)] = hall
         self._interrupt()
         return True
 
     def remove(self, hall: str) -> bool:
         if self._positions.pop(hall, None) is None:
             return False
+        del self._halls[keys.events(hall)]
         self._interrupt()
         return True
 
@@ -237,9 +240,8 @@ class StreamTail(Reconnecting):
         await self._call(client.ping)
         self._succeeded()
         while True:
-            streams: dict[KeyT, StreamIdT] = {
-                keys.events(hall): after for hall, after in self._positions.items()
-            }
+            positions = self._positions
+            streams: dict[KeyT, StreamIdT] = {key: positions[h] for key, h in self._halls.items()}
             with anyio.CancelScope() as scope:
                 self._read_scope = scope
                 try:
@@ -260,10 +262,9 @@ class StreamTail(Reconnecting):
         return await self._call(read, self._block_ms / 1000 + self._grace_s)
 
     async def _deliver(self, streams: dict[KeyT, StreamIdT], reply: Any) -> None:
-        halls = {keys.events(hall): hall for hall in self._positions}
         for raw_key, entries in reply or []:
             key = text(raw_key)
-            hall = halls.get(key)
+            hall = self._halls.get(key)
             if hall is None or not entries:
                 continue  # removed while we read
             batch = [
