@@ -205,6 +205,7 @@ class StreamTail(Reconnecting):
         self._count = count
         self._positions: dict[str, str] = {}
         self._halls: dict[str, str] = {}  # stream key -> hall, for the halls tailed
+        self._streams: dict[KeyT, StreamIdT] = {}  # stream key -> position: the next read's
         self._read_scope: anyio.CancelScope | None = None
 
     @property
@@ -221,14 +222,16 @@ class StreamTail(Reconnecting):
         if hall in self._positions:
             return False
         self._positions[hall] = after
-        self._halls[keys.events(hall)] = hall
+        key = keys.events(hall)
+        self._halls[key], self._streams[key] = hall, after
         self._interrupt()
         return True
 
     def remove(self, hall: str) -> bool:
         if self._positions.pop(hall, None) is None:
             return False
-        del self._halls[keys.events(hall)]
+        key = keys.events(hall)
+        del self._halls[key], self._streams[key]
         self._interrupt()
         return True
 
@@ -240,8 +243,7 @@ class StreamTail(Reconnecting):
         await self._call(client.ping)
         self._succeeded()
         while True:
-            positions = self._positions
-            streams: dict[KeyT, StreamIdT] = {key: positions[h] for key, h in self._halls.items()}
+            streams: dict[KeyT, StreamIdT] = dict(self._streams)  # a copy, in C
             with anyio.CancelScope() as scope:
                 self._read_scope = scope
                 try:
@@ -276,7 +278,7 @@ class StreamTail(Reconnecting):
                 await _invoke(self._on_events(hall, batch))
             # Advance only if nobody re-positioned the hall (remove + add) meanwhile.
             if self._positions.get(hall) == streams[key]:
-                self._positions[hall] = text(entries[-1][0])
+                self._positions[hall] = self._streams[key] = text(entries[-1][0])
 
 
 class InboxConsumer(Reconnecting):
