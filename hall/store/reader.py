@@ -206,6 +206,7 @@ class StreamTail(Reconnecting):
         self._positions: dict[str, str] = {}
         self._halls: dict[str, str] = {}  # stream key -> hall, for the halls tailed
         self._streams: dict[KeyT, StreamIdT] = {}  # stream key -> position: the next read's
+        self._moved: set[str] = set()  # keys whose position moved since the last read
         self._read_scope: anyio.CancelScope | None = None
 
     @property
@@ -224,6 +225,7 @@ class StreamTail(Reconnecting):
         self._positions[hall] = after
         key = keys.events(hall)
         self._halls[key], self._streams[key] = hall, after
+        self._moved.add(key)
         self._interrupt()
         return True
 
@@ -260,6 +262,10 @@ class StreamTail(Reconnecting):
             await self._call(client.ping)
             await anyio.sleep(self._block_ms / 1000)
             return []
+        note_moved = getattr(client, "note_moved", None)  # a cluster's (hall.store.shards)
+        if note_moved is not None:
+            note_moved(self._moved)
+            self._moved = set()
         read = partial(client.xread, streams, count=self._count, block=self._block_ms)
         return await self._call(read, self._block_ms / 1000 + self._grace_s)
 
@@ -279,6 +285,7 @@ class StreamTail(Reconnecting):
             # Advance only if nobody re-positioned the hall (remove + add) meanwhile.
             if self._positions.get(hall) == streams[key]:
                 self._positions[hall] = self._streams[key] = text(entries[-1][0])
+                self._moved.add(key)
 
 
 class InboxConsumer(Reconnecting):

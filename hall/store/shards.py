@@ -91,9 +91,18 @@ class ShardedCluster(RedisCluster):
         self._sweeping: list[str] = []  # keys the current sweep has still to read
         self._next_sweep = 0.0
         self._known: set[str] = set()  # keys whose doorbell is subscribed (or that have none)
+        # A plain XREAD's caller that says which of its ids it moved (`note_moved`) spares
+        # each read a comparison of every key's id with the last one asked.
+        self._hinted = False
+        self._moved: set[str] = set()
         self.heard: set[str] | None = None
         """If set by the owner: every key whose bell rang since the owner last emptied it
         (the archiver measures those halls' lag; a read does not consume these)."""
+
+    def note_moved(self, keys: set[str]) -> None:
+        """The caller moved these keys' ids (and tells every move from now on)."""
+        self._hinted = True
+        self._moved |= keys
 
     async def aclose(self, *args: Any, **kwargs: Any) -> None:
         if self._bell is not None:
@@ -166,6 +175,8 @@ class ShardedCluster(RedisCluster):
         rung = self._rung & wanted.keys()
         if group:
             moved = wanted.keys() - self._asked.keys()
+        elif self._hinted:
+            moved = (self._moved | (wanted.keys() - self._asked.keys())) & wanted.keys()
         else:
             moved = {key for key, _ in wanted.items() - self._asked.items()}
         due = dict.fromkeys([*rung, *(moved - rung)][: self.pipeline_keys])
@@ -204,6 +215,7 @@ class ShardedCluster(RedisCluster):
         for key, reply in zip(due, replies, strict=True):
             if track:
                 self._rung.discard(key)
+                self._moved.discard(key)
                 self._asked[key] = wanted[key]
             for stream, entries in reply or []:
                 if entries:
