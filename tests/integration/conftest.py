@@ -1,5 +1,5 @@
-"""Fixtures of the integration tests (real Redis, real hubs): a raw Redis client to look at
-what the store wrote."""
+"""Fixtures of the integration tests (real Redis, real hubs): the store on the test's Redis,
+and a raw Redis client to look at what the store wrote."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import redis.asyncio
 
+from hall.store import Store
 from tests.support.cluster import raw_client
 
 
@@ -18,3 +19,10 @@ async def raw(redis_url: str) -> AsyncIterator[redis.asyncio.Redis]:
     client: Any = raw_client(redis_url)
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+async def store(redis_url: str) -> AsyncIterator[Store]:
+    store = Store(redis_url)
+    yield store
+    await store.close()

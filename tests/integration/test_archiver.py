@@ -49,13 +49,6 @@ def event(n: int) -> tuple[str, bytes]:
     return "ticket.issued", json.dumps(data, ensure_ascii=False).encode()
 
 
-@pytest.fixture
-async def store(redis_url: str) -> AsyncIterator[Store]:
-    store = Store(redis_url)
-    yield store
-    await store.close()
-
-
 async def append(store: Store, hall: str, count: int, per_call: int = 1, start: int = 0) -> None:
     for first in range(start, start + count, per_call):
         _, version = await store.load(hall)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 
 import anyio
 import pytest
@@ -20,13 +19,6 @@ from tests.support.wait import eventually
 pytestmark = [pytest.mark.anyio, pytest.mark.redis_kinds("single", "cluster")]
 
 HALL = "kaiyuan"
-
-
-@pytest.fixture
-async def store(redis_url: str) -> AsyncIterator[Store]:
-    store = Store(redis_url)
-    yield store
-    await store.close()
 
 
 async def append(store: Store, n: int) -> str:

@@ -41,13 +41,6 @@ def event(n: int, kind: str = "ticket.issued") -> tuple[str, bytes]:
     return kind, json.dumps({"hall": HALL, "type": kind, "n": n}).encode()
 
 
-@pytest.fixture
-async def store(redis_url: str) -> AsyncIterator[Store]:
-    store = Store(redis_url)
-    yield store
-    await store.close()
-
-
 async def append_n(store: Store, hall: str, count: int, start: int = 0) -> list[str]:
     """Append `count` events one per call, as a hub does; returns their ids."""
     ids = []
