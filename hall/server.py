@@ -37,7 +37,7 @@ def serve(settings: Settings, halls: dict[str, HallConfig], host: str, port: int
     # one 320 ms, on a hub with 18,500 screens (the tap-to-screen p99 was those pauses).
     gc.collect()
     gc.freeze()
-    gc.set_threshold(GC_YOUNG, 10, 10)
+    gc.set_threshold(GC_YOUNG, 10, 100)
     uvicorn.run(
         _ProxiedHTTP(app),
         interface="asgi3",  # the app returns its coroutines (hall.app's __call__): say so
