@@ -34,7 +34,7 @@ def serve(settings: Settings, halls: dict[str, HallConfig], host: str, port: int
     # Thousands of long-lived sockets make the cyclic GC walk a large, stable heap again
     # and again (45% of a reconnect storm): freeze what exists, collect less often. Not too
     # seldom: a young generation of 50,000 objects took 10-140 ms to collect and the middle
-    # one 320 ms, on a hub with 18,500 screens (the tap-to-screen p99 was those pauses).
+    # one 320 ms, on a hub with 18,500 screens (a part of the tap-to-screen tail).
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_YOUNG, 10, 100)
