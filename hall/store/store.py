@@ -246,9 +246,10 @@ class Store:
             if value is not None and int(value) <= now_ms
         ]
 
-    async def next_deadlines(self, halls: Sequence[str], batch: int = 500) -> list[int | None]:
+    async def next_deadlines(self, halls: Sequence[str], batch: int = 100) -> list[int | None]:
         """Each hall's next deadline (epoch ms; None when it has none: never written), read
-        in pipelines of `batch` (per hall keys: fine on a cluster)."""
+        in pipelines of `batch` (per hall keys: fine on a cluster). Small ones: a cluster
+        client spends ~30 µs of the event loop per command of a pipeline, without a pause."""
         out: list[int | None] = []
         for first in range(0, len(halls), batch):
             with translated():
