@@ -17,7 +17,6 @@ from hall.config import HallConfig
 from hall.logs import uvicorn_config
 from hall.settings import Settings
 
-
 GC_YOUNG = 5_000  # allocations between collections of the young generation (default 700)
 
 
