@@ -295,8 +295,7 @@ class InboxConsumer(Reconnecting):
     so a hub that dies mid-command leaves it pending; its own pending entries are applied
     again when it reconnects, and another hub claims entries left pending longer than
     `claim_idle_ms` (XAUTOCLAIM, checked every `claim_every_s`). Commands carry client ids,
-    which makes the repeat harmless.
-    """
+    which makes the repeat harmless."""
 
     name = "inbox consumer"
     sweep_s = SWEEP_SECONDS  # a device's XADD without a ring: applied within this
@@ -316,9 +315,7 @@ class InboxConsumer(Reconnecting):
         backoff_cap_s: float = 2.0,
     ) -> None:
         super().__init__(url, block_ms=block_ms, grace_s=grace_s, backoff_cap_s=backoff_cap_s)
-        self._halls = tuple(halls)
-        for hall in self._halls:
-            keys.check_hall(hall)
+        self._halls = tuple(keys.check_hall(hall) for hall in halls)
         self._consumer = consumer
         self._on_command = on_command
         self._count = count
