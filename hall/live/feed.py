@@ -109,12 +109,10 @@ class HallFeed:
             self.alerts.clear()
         self.today.append(event_id, event)
         kind = event_type(event)
-        if kind in CALL_LOG_TYPES or kind in FATE_TYPES:
-            data = as_dict(event_id, event)
-            if data["type"] in CALL_LOG_TYPES:
-                self.calls.append(data)
-            if (fate := fate_of(data)) is not None:
-                self.fates[fate[0]] = fate[1]
+        if kind in CALL_LOG_TYPES:
+            self.calls.append(as_dict(event_id, event))
+        if kind in FATE_TYPES and (fate := fate_of(as_dict(event_id, event))) is not None:
+            self.fates[fate[0]] = fate[1]
 
     async def apply(self, batch: list[tuple[str, bytes]]) -> None:
         """Fold a batch of stream entries in, then deliver it to the sockets (yielding to

@@ -68,11 +68,7 @@ class Outbox(Generic[T]):
 
     async def wait(self) -> None:
         """Until `wake` (the caller checks again what it waits for)."""
-        waiter = self._waiter = asyncio.get_running_loop().create_future()
-        try:
-            await waiter
-        finally:
-            self._waiter = None
+        await self.waiter()
 
     def waiter(self) -> asyncio.Future[None]:
         """What `wake` completes, for the caller to await itself (an idle socket's task then

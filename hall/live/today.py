@@ -2,8 +2,9 @@
 
 Every followed hall keeps up to `RECENT` of them; a hub follows thousands of halls, and a
 busy day has hundreds of events each. They are kept as the decoded events (a third of the
-memory of their JSON-ready dicts); the dicts are made only for a hall whose director board
-or ticket page asks for them, and kept from then on."""
+memory of their JSON-ready dicts); the dicts are kept only for a hall whose director board
+asks for them, from then on (a ticket page's estimate makes those of a few types, once per
+version: `HallFeed.service_minutes`)."""
 
 from __future__ import annotations
 

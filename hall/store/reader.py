@@ -203,37 +203,36 @@ class StreamTail(Reconnecting):
         super().__init__(url, block_ms=block_ms, grace_s=grace_s, backoff_cap_s=backoff_cap_s)
         self._on_events = on_events
         self._count = count
-        self._positions: dict[str, str] = {}
         self._halls: dict[str, str] = {}  # stream key -> hall, for the halls tailed
-        self._streams: dict[KeyT, StreamIdT] = {}  # stream key -> position: the next read's
+        # stream key -> the last id delivered (or the starting one): the next read's
+        self._streams: dict[KeyT, StreamIdT] = {}
         self._moved: set[str] = set()  # keys whose position moved since the last read
         self._read_scope: anyio.CancelScope | None = None
 
     @property
     def halls(self) -> frozenset[str]:
-        return frozenset(self._positions)
+        return frozenset(self._halls.values())
 
     def position(self, hall: str) -> str | None:
         """Id of the last event delivered for `hall` (or its starting id)."""
-        return self._positions.get(hall)
+        after = self._streams.get(keys.events(hall))
+        return None if after is None else text(after)
 
     def add(self, hall: str, after: str) -> bool:
         """Tail `hall` from after id `after` ("0-0": from the oldest held). False if tailed."""
-        keys.check_hall(hall)
-        if hall in self._positions:
+        key = keys.events(keys.check_hall(hall))
+        if key in self._streams:
             return False
-        self._positions[hall] = after
-        key = keys.events(hall)
         self._halls[key], self._streams[key] = hall, after
         self._moved.add(key)
         self._interrupt()
         return True
 
     def remove(self, hall: str) -> bool:
-        if self._positions.pop(hall, None) is None:
-            return False
         key = keys.events(hall)
-        del self._halls[key], self._streams[key]
+        if self._streams.pop(key, None) is None:
+            return False
+        del self._halls[key]
         self._interrupt()
         return True
 
@@ -283,8 +282,8 @@ class StreamTail(Reconnecting):
             if batch:
                 await _invoke(self._on_events(hall, batch))
             # Advance only if nobody re-positioned the hall (remove + add) meanwhile.
-            if self._positions.get(hall) == streams[key]:
-                self._positions[hall] = self._streams[key] = text(entries[-1][0])
+            if self._streams.get(key) == streams[key]:
+                self._streams[key] = text(entries[-1][0])
                 self._moved.add(key)
 
 
